@@ -24,7 +24,8 @@ import matplotlib
 matplotlib.use("Agg")  # no display at build time
 import matplotlib.pyplot as plt  # noqa: E402
 
-SNIPPET_BASE = Path(__file__).resolve().parents[2] / "src"
+ROOT = Path(__file__).resolve().parents[2]
+SNIPPET_BASES = (ROOT / "src", ROOT)  # "dlnotes/x.py:section", or "tests/test_x.py:section"
 FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`]*?)\s*$")
 SNIPPET_LINE = re.compile(r'^(?P<indent>[ \t]*)--8<--[ \t]+"(?P<target>[^"]+)"[ \t]*$')
 GLYPH_MISSING = re.compile(r"Glyph \d+ .*missing from (current )?font")
@@ -65,15 +66,15 @@ class Outcome:
     figures: list = field(default_factory=list)  # (alt text, svg) pairs
 
 
-def read_section(target, base=SNIPPET_BASE):
-    """Return the lines of ``file.py:section`` (or a whole file) under ``base``.
+def read_section(target, bases=SNIPPET_BASES):
+    """Return the lines of ``file.py:section`` (or a whole file), from the first base that has it.
 
     Raises PageCodeError for a missing file or section, so a typo cannot embed nothing.
     """
     path, _, section = target.partition(":")
-    file = base / path
-    if not file.is_file():
-        raise PageCodeError(f"snippet file not found: {target!r} (looked in {base})")
+    file = next((base / path for base in bases if (base / path).is_file()), None)
+    if file is None:
+        raise PageCodeError(f"snippet file not found: {target!r} (looked in {', '.join(map(str, bases))})")
     lines = file.read_text(encoding="utf-8").splitlines()
     if not section:
         return lines
@@ -86,19 +87,19 @@ def read_section(target, base=SNIPPET_BASE):
     return lines[i + 1 : j]
 
 
-def expand_snippets(lines, base=SNIPPET_BASE):
+def expand_snippets(lines, bases=SNIPPET_BASES):
     """Replace each ``--8<-- "file:section"`` line by the section's lines."""
     out = []
     for line in lines:
         m = SNIPPET_LINE.match(line)
         if m:
-            out.extend(m.group("indent") + s if s else s for s in read_section(m.group("target"), base))
+            out.extend(m.group("indent") + s if s else s for s in read_section(m.group("target"), bases))
         else:
             out.append(line)
     return out
 
 
-def find_blocks(markdown, base=SNIPPET_BASE):
+def find_blocks(markdown, bases=SNIPPET_BASES):
     """Return the fenced code blocks of a Markdown page, in order, snippets expanded."""
     lines = markdown.splitlines()
     blocks, i = [], 0
@@ -115,7 +116,7 @@ def find_blocks(markdown, base=SNIPPET_BASE):
         if j == len(lines):
             raise PageCodeError(f"unclosed code fence at line {i + 1}")
         body = [line[len(indent) :] if line.startswith(indent) else line.lstrip() for line in lines[i + 1 : j]]
-        code = "\n".join(expand_snippets(body, base))
+        code = "\n".join(expand_snippets(body, bases))
         blocks.append(Block(first=i, last=j, indent=indent, info=info, code=code))
         i = j + 1
     return blocks
@@ -174,9 +175,9 @@ def page_language(page):
     return suffixes[-2].lstrip(".") if len(suffixes) > 1 else "ko"
 
 
-def render(markdown, label="page", lang="ko", base=SNIPPET_BASE):
+def render(markdown, label="page", lang="ko", bases=SNIPPET_BASES):
     """Return the page with snippets expanded, blocks run, outputs and figures inserted."""
-    blocks = find_blocks(markdown, base)
+    blocks = find_blocks(markdown, bases)
     runnable = [b for b in blocks if b.runs]
     outcomes = dict(zip(map(id, runnable), run_blocks([b.code for b in runnable], label)))
     lines = markdown.splitlines()
