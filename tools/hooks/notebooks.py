@@ -9,6 +9,8 @@
    request, so those scripts are removed (notebooks keep formulas in the Markdown lessons).
 3. Each notebook page gets a link to download its .ipynb (mkdocs-jupyter copies the file).
 4. A matplotlib "Glyph ... missing" warning in a notebook's output fails the build.
+5. Figures get alt text naming the notebook and the figure number, instead of nbconvert's
+   "No description has been provided for this image".
 """
 
 import re
@@ -17,6 +19,8 @@ from pathlib import PurePosixPath
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
+FIGURE = {"ko": "그림", "en": "Figure"}
+NO_ALT = 'alt="No description has been provided for this image"'
 DOWNLOAD = {"ko": "노트북 파일 내려받기 (.ipynb)", "en": "Download this notebook (.ipynb)"}
 SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.I | re.S)
 # nbconvert's scripts for MathJax (an empty or CDN src) and mermaid (imported from a CDN)
@@ -68,6 +72,8 @@ def on_page_content(html, page, config, files):
         raise PluginError(f"{page.file.src_uri}: {match.group(0)} (Korean text drawn as boxes)")
     html = SCRIPT.sub(lambda m: "" if OFFSITE.search(m.group(0)) else m.group(0), html)
     lang = getattr(page.file, "locale", "ko")
+    for n in range(1, html.count(NO_ALT) + 1):
+        html = html.replace(NO_ALT, f'alt="{page.title}: {FIGURE.get(lang, "Figure")} {n}"', 1)
     name = PurePosixPath(page.file.src_uri).name
     link = (f'<p class="dl-download"><a href="{name}" download>'
             f'{DOWNLOAD.get(lang, DOWNLOAD["en"])}</a></p>')
