@@ -1,11 +1,9 @@
 """Tests of dlnotes.perceptron: the logic gates, and the perceptron learning rule.
 
 Expected outputs come from the definitions of the gates (their truth tables) and from the
-perceptron convergence theorem, never from the module's own output. Lesson 1 embeds the
-section between the ``--8<--`` markers, so it is written to run on its own.
+perceptron convergence theorem, never from the module's own output.
 """
 
-import itertools
 import math
 
 import numpy as np
@@ -170,6 +168,18 @@ def test_zero_weights_output_0_so_all_zero_labels_need_no_update():
     assert p.b == 0
 
 
+@pytest.mark.parametrize("name", SINGLE_LAYER)
+@given(k=st.integers(-8, 4))
+def test_learning_rate_only_scales_the_weights(name, k):
+    # Training starts at w = 0, b = 0, so every update is lr times a whole number: lr = 2**k
+    # (exact in floating point) must give the same mistakes and weights scaled by 2**k.
+    one = Perceptron(lr=1.0).fit(X_GATE, labels(name))
+    scaled = Perceptron(lr=2.0**k).fit(X_GATE, labels(name))
+    assert scaled.errors_per_epoch == one.errors_per_epoch
+    np.testing.assert_array_equal(scaled.w, one.w * 2.0**k)
+    assert scaled.b == one.b * 2.0**k
+
+
 def test_refitting_starts_from_scratch():
     p = Perceptron()
     p.fit(X_GATE, labels("AND"))
@@ -179,7 +189,6 @@ def test_refitting_starts_from_scratch():
     assert p.errors_per_epoch == fresh.errors_per_epoch  # no history left from the AND fit
 
 
-# --8<-- [start:convergence]
 @st.composite
 def separable_data(draw, margin=0.1):
     """Points in 2-D and 0/1 labels split by a random line, none closer to it than margin."""
@@ -195,7 +204,7 @@ def separable_data(draw, margin=0.1):
     return X, t, n, c
 
 
-@settings(max_examples=50, deadline=None)
+@TRAINING
 @given(data=separable_data(), lr=st.floats(0.01, 1.0))
 def test_perceptron_convergence_theorem(data, lr):
     X, t, n, c = data
@@ -207,7 +216,6 @@ def test_perceptron_convergence_theorem(data, lr):
     p = Perceptron(lr=lr, max_epochs=int(max_updates) + 2).fit(X, t)  # an epoch with no update ends it
     np.testing.assert_array_equal(p.predict(X), t)  # every training point classified correctly
     assert sum(p.errors_per_epoch) <= max_updates * (1 + 1e-9)
-# --8<-- [end:convergence]
 
 
 @TRAINING

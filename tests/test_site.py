@@ -74,7 +74,7 @@ def test_embedded_package_code_is_on_the_page(built_site, name, lang):
     targets = re.findall(r'^\s*--8<--\s+"([^"]+)"\s*$', source.read_text(encoding="utf-8"), re.M)
     on_page = code_text(soup_of(built_page(built_site[0], name, lang)))
     for target in targets:
-        if not target.endswith(".md") and ":" in target:
+        if re.search(r"\.py:\w+$", target):
             section = "\n".join(pagecode.read_section(target)).strip()
             assert section in on_page, f"{target} is not shown on {name} ({lang})"
     assert "--8<--" not in on_page
