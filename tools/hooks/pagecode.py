@@ -208,6 +208,17 @@ def render(markdown, label="page", lang="ko", bases=SNIPPET_BASES):
 # ---- MkDocs hook -------------------------------------------------------------------------------
 
 
+def on_config(config):
+    # Pages run property tests (lesson 3). At build time: the same examples on every build (so
+    # the page shows the same counterexample), no per-example deadline on a busy machine, and no
+    # example database written into the work tree.
+    from hypothesis import settings
+
+    settings.register_profile("dlnotes-build", derandomize=True, deadline=None, database=None)
+    settings.load_profile("dlnotes-build")
+    return config
+
+
 def on_page_markdown(markdown, page, config, files):
     from mkdocs.exceptions import PluginError
 
