@@ -6,6 +6,7 @@ cells run the same way. The executor is the build's own hook (tools/hooks/pageco
 """
 
 import json
+import re
 import textwrap
 
 import pytest
@@ -14,7 +15,7 @@ from conftest import DOCS, load_hook
 
 pagecode = load_hook("pagecode")
 
-PAGES = sorted(DOCS.rglob("*.md"))
+PAGES = sorted(p for p in DOCS.rglob("*.md") if "includes" not in p.relative_to(DOCS).parts)
 NOTEBOOKS = sorted(DOCS.rglob("*.ipynb"))
 
 
@@ -58,8 +59,8 @@ def test_both_languages_run_the_same_code():
     # Only prose and figure labels are translated: the embedded package code must match.
     for page in DOCS.rglob("*.ko.md"):
         en = page.with_name(page.name.replace(".ko.md", ".en.md"))
-        snippets = [line.strip() for line in page.read_text(encoding="utf-8").splitlines() if "--8<--" in line]
-        snippets_en = [line.strip() for line in en.read_text(encoding="utf-8").splitlines() if "--8<--" in line]
+        snippets, snippets_en = (re.findall(r'--8<--\s+"([^"]+\.py(?::\w+)?)"', p.read_text(encoding="utf-8"))
+                                 for p in (page, en))
         assert snippets == snippets_en, f"{rel(page)} and {rel(en)} embed different code"
 
 
