@@ -17,7 +17,7 @@ def perceptron_output(x1, x2, w, b):
     ``x1`` and ``x2`` are numbers or arrays of the same shape (one gate input per element);
     the result is an int array of that shape (0-d for numbers).
     """
-    x1, x2 = as_float_array(x1, "x1"), as_float_array(x2, "x2")
+    x1, x2 = as_float_array(x1, "x1", allow_inf=False), as_float_array(x2, "x2", allow_inf=False)
     if x1.shape != x2.shape:
         raise ValueError(f"x1 and x2 must have the same shape, got {x1.shape} and {x2.shape}")
     return (w[0] * x1 + w[1] * x2 + b > 0).astype(np.int64)
@@ -71,8 +71,10 @@ class Perceptron:
     """
 
     def __init__(self, lr=0.1, max_epochs=100):
-        if not lr > 0:
-            raise ValueError(f"lr must be > 0, got {lr}")
+        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.number)) or not 0 < lr < np.inf:
+            raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+        if isinstance(max_epochs, bool) or not isinstance(max_epochs, (int, np.integer)) or max_epochs < 1:
+            raise ValueError(f"max_epochs must be an int >= 1, got {max_epochs!r}")
         self.lr = lr
         self.max_epochs = max_epochs
         self.w = None
@@ -112,8 +114,9 @@ class Perceptron:
             if errors == 0:
                 return self
         raise NotLinearlySeparableError(
-            f"after {self.max_epochs} epochs, {errors} of {len(t)} samples are still "
-            "misclassified: no straight line separates these classes (XOR is the classic "
-            "case), so a single perceptron cannot learn them; add a hidden layer"
+            f"no separating line found in {self.max_epochs} epochs ({errors} of {len(t)} samples "
+            "still misclassified): the classes are probably not linearly separable (XOR is the "
+            "classic case) and need a hidden layer; if they are separable with a small margin, "
+            "raise max_epochs"
         )
 # --8<-- [end:Perceptron]
