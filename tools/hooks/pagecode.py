@@ -60,7 +60,7 @@ class Block:
 
 @dataclass
 class Outcome:
-    """What a block produced: printed text (with warnings) and figures as SVG text."""
+    """What a block produced: printed text (stdout, stderr, warnings) and figures as SVG text."""
 
     text: str = ""
     figures: list = field(default_factory=list)  # (alt text, svg) pairs
@@ -146,7 +146,8 @@ def run_blocks(codes, label="page"):
     matplotlib.rcParams["svg.hashsalt"] = "dlnotes"  # reproducible SVG ids
     for n, code in enumerate(codes, start=1):
         stdout = io.StringIO()
-        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(stdout):
+        with (warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(stdout),
+              contextlib.redirect_stderr(stdout)):  # a reader's terminal shows both
             warnings.simplefilter("always")
             try:
                 exec(compile(code, f"<{label} block {n}>", "exec"), namespace)
