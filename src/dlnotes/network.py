@@ -10,9 +10,6 @@ import numpy as np
 from dlnotes.activations import identity_function, sigmoid, softmax
 from dlnotes.checks import as_float_array
 
-LAYERS = 3
-
-
 # --8<-- [start:init_network]
 def init_network():
     """The book's worked example: 2 inputs -> 3 -> 2 -> 2 outputs, with small fixed weights."""
@@ -49,10 +46,13 @@ def affine(x, W, b, layer):
 # --8<-- [end:affine]
 
 
-def _check_network(network):
-    missing = [f"{p}{i}" for i in range(1, LAYERS + 1) for p in "Wb" if f"{p}{i}" not in network]
+# --8<-- [start:check_network]
+def check_network(network):
+    """Raise KeyError naming the missing entries if network lacks any of W1, b1, ..., b3."""
+    missing = [f"{p}{i}" for i in (1, 2, 3) for p in "Wb" if f"{p}{i}" not in network]
     if missing:
         raise KeyError(f"network is missing {', '.join(missing)}: it needs W1, b1, W2, b2, W3, b3")
+# --8<-- [end:check_network]
 
 
 # --8<-- [start:forward]
@@ -62,7 +62,7 @@ def forward(network, x):
     Shapes: x (2,) or (N, 2) for :func:`init_network`'s network; in general x (n_in,) or
     (N, n_in) and the result (n_out,) or (N, n_out).
     """
-    _check_network(network)
+    check_network(network)
     W1, W2, W3 = network["W1"], network["W2"], network["W3"]
     b1, b2, b3 = network["b1"], network["b2"], network["b3"]
 
