@@ -139,17 +139,19 @@ class DownloadError(ConnectionError):
     """No mirror delivered a file whose checksum matched."""
 
 
-def download_mnist(directory=None, mirrors=MIRRORS, files=FILES, progress=True, timeout=30):
+def download_mnist(directory=None, mirrors=None, files=None, progress=True, timeout=30):
     """Download the MNIST files into ``directory`` (default: :func:`cache_dir`) unless present.
 
-    Each file is fetched from the mirrors in turn until one delivers it with the right
-    SHA-256; files already there with the right checksum are not downloaded again.
+    Each file is fetched from the mirrors (default :data:`MIRRORS`) in turn until one delivers
+    it with the SHA-256 in ``files`` (default :data:`FILES`); a file already there with the
+    right checksum is not downloaded again, one with a wrong checksum is replaced.
     Returns the directory. Raises DownloadError listing what each mirror did.
     """
     import pooch
     import requests
 
     directory = Path(directory) if directory is not None else cache_dir()
+    mirrors, files = mirrors or MIRRORS, files or FILES
     for fname, sha256 in files.values():
         failures = []
         for mirror in mirrors:
@@ -170,6 +172,7 @@ def download_mnist(directory=None, mirrors=MIRRORS, files=FILES, progress=True, 
 
 
 def _in_cache():
+    """Whether a full download is in the cache (checksums are verified when it is loaded)."""
     directory = cache_dir()
     return all((directory / fname).is_file() for fname, _ in FILES.values())
 
