@@ -1,0 +1,132 @@
+"""Layers with a forward and a backward pass, for backpropagation.
+
+Every layer has ``forward(x)`` and ``backward(dout)``: backward takes the gradient of the loss
+with respect to the layer's output and returns it with respect to the input, keeping the
+gradients of its own parameters in ``dW`` and ``db``. No layer modifies the arrays it is given.
+"""
+
+import numpy as np
+
+from dlnotes.activations import log_softmax, sigmoid, softmax
+from dlnotes.checks import as_float_array
+
+
+# --8<-- [start:Relu]
+class Relu:
+    """ReLU layer: y = max(0, x); the gradient passes where x > 0 and is 0 elsewhere."""
+
+    def __init__(self):
+        self.mask = None
+
+    def forward(self, x):
+        self.mask = x <= 0
+        return np.where(self.mask, 0, x)  # a new array: x is not modified
+
+    def backward(self, dout):
+        return np.where(self.mask, 0, dout)  # the book wrote into dout; we don't
+# --8<-- [end:Relu]
+
+
+# --8<-- [start:Sigmoid]
+class Sigmoid:
+    """Sigmoid layer: y = sigmoid(x); dy/dx = y * (1 - y), computed from the stored output."""
+
+    def __init__(self):
+        self.out = None
+
+    def forward(self, x):
+        self.out = sigmoid(x)
+        return self.out
+
+    def backward(self, dout):
+        return dout * (1.0 - self.out) * self.out
+# --8<-- [end:Sigmoid]
+
+
+# --8<-- [start:Affine]
+class Affine:
+    """Affine layer: y = x @ W + b. Shapes: x (N, n_in) (or (N, ...) flattened), W (n_in, n_out)."""
+
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+        self.x = self.original_x_shape = None
+        self.dW = self.db = None
+
+    def forward(self, x):
+        self.original_x_shape = x.shape
+        self.x = x.reshape(x.shape[0], -1)  # images (N, 1, 28, 28) become rows (N, 784)
+        if self.x.shape[1] != self.W.shape[0]:
+            raise ValueError(f"Affine: x has {self.x.shape[1]} values per sample but W has shape "
+                             f"{self.W.shape}: its first axis must be {self.x.shape[1]}")
+        return self.x @ self.W + self.b
+
+    def backward(self, dout):
+        dx = dout @ self.W.T
+        self.dW = self.x.T @ dout
+        self.db = np.sum(dout, axis=0)
+        return dx.reshape(self.original_x_shape)
+# --8<-- [end:Affine]
+
+
+# --8<-- [start:SoftmaxWithLoss]
+class SoftmaxWithLoss:
+    """Softmax followed by the cross-entropy loss, averaged over the batch.
+
+    forward(x, t) takes scores x (N, C) and labels t, one-hot (N, C) or class indices (N,);
+    backward() returns (softmax(x) - t) / N, the famously simple gradient of the pair.
+    """
+
+    def __init__(self):
+        self.y = self.t = None
+
+    def forward(self, x, t):
+        t = np.asarray(t)
+        if t.shape == x.shape:
+            self.t = t.astype(x.dtype)  # one-hot
+        elif t.shape == x.shape[:1]:
+            self.t = np.eye(x.shape[1], dtype=x.dtype)[t.astype(np.int64)]  # indices -> one-hot
+        else:
+            raise ValueError(f"t must be one-hot {x.shape} or class indices ({x.shape[0]},), got {t.shape}")
+        self.y = softmax(x)
+        # log_softmax, not log(y): exact even where a probability underflows to 0.
+        return -np.sum(self.t * log_softmax(x)) / x.shape[0]
+
+    def backward(self, dout=1):
+        return dout * (self.y - self.t) / self.t.shape[0]
+# --8<-- [end:SoftmaxWithLoss]
+
+
+# --8<-- [start:Dropout]
+class Dropout:
+    """Dropout: in training, zero each unit with probability ``ratio``; at test time, scale by 1 - ratio.
+
+    ``rng`` is a numpy Generator or a seed, so runs are reproducible.
+    """
+
+    def __init__(self, ratio=0.5, rng=None):
+        if not 0 <= ratio < 1:
+            raise ValueError(f"ratio must be in [0, 1), got {ratio}")
+        self.ratio = ratio
+        self.rng = np.random.default_rng(rng)
+        self.mask = None
+
+    def forward(self, x, train_flg=True):
+        if train_flg:
+            self.mask = self.rng.random(x.shape) > self.ratio
+            return x * self.mask
+        return x * (1.0 - self.ratio)
+
+    def backward(self, dout):
+        return dout * self.mask
+# --8<-- [end:Dropout]
+
+
+def check_batch(x, name="x", n_in=None):
+    """Validate a batch for a network: a float array (N, n_in) or (N, ...) with n_in values per sample."""
+    x = as_float_array(x, name)
+    if x.ndim < 2:
+        raise ValueError(f"{name} must be a batch (N, n_in), got shape {x.shape}; for one sample use x[None, :]")
+    if n_in is not None and int(np.prod(x.shape[1:])) != n_in:
+        raise ValueError(f"{name} has {int(np.prod(x.shape[1:]))} values per sample (shape {x.shape}), "
+                         f"the network takes {n_in}")
+    return x

@@ -1,0 +1,118 @@
+"""Fully connected networks trained by backpropagation: MultiLayerNet, and TwoLayerNet.
+
+A network is a list of layers (Affine, activation, Affine, ..., Affine) and a SoftmaxWithLoss
+on top. Parameters live in ``params`` under ``W1, b1, W2, b2, ...``; ``gradient(x, t)``
+(backpropagation) and ``numerical_gradient(x, t)`` return gradients under the same keys, so
+the two can be compared key by key: the gradient check.
+"""
+
+import numpy as np
+
+from dlnotes.gradient import numerical_gradient
+from dlnotes.layers import Affine, Dropout, Relu, Sigmoid, SoftmaxWithLoss, check_batch
+
+ACTIVATIONS = {"relu": Relu, "sigmoid": Sigmoid}
+
+
+# --8<-- [start:init_scale]
+def init_scale(weight_init_std, n_in, activation):
+    """Standard deviation of a layer's initial weights.
+
+    'he' (or 'relu'): sqrt(2 / n_in), for ReLU; 'xavier' (or 'sigmoid'): sqrt(1 / n_in), for
+    sigmoid and tanh; a number: that number. 'auto' picks by the activation.
+    """
+    if weight_init_std == "auto":
+        weight_init_std = "he" if activation == "relu" else "xavier"
+    if weight_init_std in ("he", "relu"):
+        return np.sqrt(2.0 / n_in)
+    if weight_init_std in ("xavier", "sigmoid"):
+        return np.sqrt(1.0 / n_in)
+    if isinstance(weight_init_std, (int, float)) and weight_init_std > 0:
+        return float(weight_init_std)
+    raise ValueError(f"weight_init_std must be 'he', 'xavier', 'auto' or a number > 0, got {weight_init_std!r}")
+# --8<-- [end:init_scale]
+
+
+# --8<-- [start:MultiLayerNet]
+class MultiLayerNet:
+    """Affine -> activation -> ... -> Affine -> SoftmaxWithLoss.
+
+    Parameters
+    ----------
+    input_size, hidden_size_list, output_size : int, list of int, int
+        Layer widths, e.g. 784, [100, 100], 10.
+    activation : {"relu", "sigmoid"}
+    weight_init_std : "auto", "he", "xavier" or float
+        See :func:`init_scale`.
+    weight_decay_lambda : float
+        L2 penalty 0.5 * lambda * sum(W**2) added to the loss (weight decay).
+    dropout_ratio : float
+        If > 0, a Dropout layer after each activation (active in training only).
+    dtype : numpy float dtype of the parameters.
+    rng : numpy Generator or seed, for the initial weights and dropout.
+    """
+
+    def __init__(self, input_size, hidden_size_list, output_size, activation="relu", weight_init_std="auto",
+                 weight_decay_lambda=0.0, dropout_ratio=0.0, dtype=np.float64, rng=None):
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+        rng = np.random.default_rng(rng)
+        sizes = [input_size, *hidden_size_list, output_size]
+        self.sizes, self.weight_decay_lambda = sizes, weight_decay_lambda
+        self.params, self.layers = {}, []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+            scale = init_scale(weight_init_std, n_in, activation)
+            self.params[f"W{i}"] = (scale * rng.standard_normal((n_in, n_out))).astype(dtype)
+            self.params[f"b{i}"] = np.zeros(n_out, dtype=dtype)
+            self.layers.append(Affine(self.params[f"W{i}"], self.params[f"b{i}"]))
+            if i < len(sizes) - 1:  # hidden layer: activation (and dropout)
+                self.layers.append(ACTIVATIONS[activation]())
+                if dropout_ratio > 0:
+                    self.layers.append(Dropout(dropout_ratio, rng))
+        self.last_layer = SoftmaxWithLoss()
+
+    def predict(self, x, train_flg=False):
+        """Scores (logits) (N, output_size) for a batch x (N, input_size); softmax gives probabilities."""
+        x = check_batch(x, "x", self.sizes[0])
+        for layer in self.layers:
+            x = layer.forward(x, train_flg) if isinstance(layer, Dropout) else layer.forward(x)
+        return x
+
+    def loss(self, x, t, train_flg=False):
+        """Cross-entropy of softmax(predict(x)) against t, plus the weight-decay penalty."""
+        decay = sum(np.sum(W**2) for key, W in self.params.items() if key.startswith("W"))
+        return self.last_layer.forward(self.predict(x, train_flg), t) + 0.5 * self.weight_decay_lambda * decay
+
+    def accuracy(self, x, t):
+        """Fraction of samples whose highest score is the label (t one-hot or indices)."""
+        y = np.argmax(self.predict(x), axis=1)
+        t = np.asarray(t)
+        t = np.argmax(t, axis=1) if t.ndim != 1 else t
+        return float(np.mean(y == t))
+
+    def numerical_gradient(self, x, t):
+        """Gradients by central differences: slow, independent of backward(), for checking."""
+        return {key: numerical_gradient(lambda _: self.loss(x, t), param) for key, param in self.params.items()}
+
+    def gradient(self, x, t):
+        """Gradients by backpropagation, under the keys of ``params``."""
+        self.loss(x, t, train_flg=True)  # forward, keeping what backward needs
+        dout = self.last_layer.backward(1)
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        grads = {}
+        affines = [layer for layer in self.layers if isinstance(layer, Affine)]
+        for i, layer in enumerate(affines, start=1):
+            grads[f"W{i}"] = layer.dW + self.weight_decay_lambda * layer.W
+            grads[f"b{i}"] = layer.db
+        return grads
+# --8<-- [end:MultiLayerNet]
+
+
+# --8<-- [start:TwoLayerNet]
+class TwoLayerNet(MultiLayerNet):
+    """The book's two-layer net: Affine -> ReLU -> Affine -> SoftmaxWithLoss; params W1, b1, W2, b2."""
+
+    def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01, rng=None, **kwargs):
+        super().__init__(input_size, [hidden_size], output_size, weight_init_std=weight_init_std, rng=rng, **kwargs)
+# --8<-- [end:TwoLayerNet]
