@@ -11,9 +11,6 @@ import numpy as np
 from dlnotes.gradient import numerical_gradient
 from dlnotes.layers import Affine, Dropout, Relu, Sigmoid, SoftmaxWithLoss, check_batch
 
-ACTIVATIONS = {"relu": Relu, "sigmoid": Sigmoid}
-
-
 # --8<-- [start:init_scale]
 def init_scale(weight_init_std, n_in, activation):
     """Standard deviation of a layer's initial weights.
@@ -34,6 +31,9 @@ def init_scale(weight_init_std, n_in, activation):
 
 
 # --8<-- [start:MultiLayerNet]
+ACTIVATIONS = {"relu": Relu, "sigmoid": Sigmoid}
+
+
 class MultiLayerNet:
     """Affine -> activation -> ... -> Affine -> SoftmaxWithLoss.
 

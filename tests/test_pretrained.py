@@ -1,0 +1,143 @@
+"""The shipped pretrained weights: their accuracy on the official test set, their file format,
+the command that made them, and the ``dlnotes classify`` command on real digit images."""
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import ROOT
+from dlnotes import cli
+from dlnotes.digit_image import load_digit, prepare_digit
+from dlnotes.mnist import load_split
+from dlnotes.pretrained import WEIGHTS, load_pretrained, load_weights
+
+SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
+BOOK_ACCURACY = 0.9352  # what the book's own sample weights reach on the same 10,000 images
+SHIPPED = ROOT / "src" / "dlnotes" / "data" / WEIGHTS
+
+
+@pytest.fixture(scope="module")
+def official_test_set():
+    if not SHARED_MNIST.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"the official MNIST test set must be at {SHARED_MNIST} in CI")
+        pytest.skip(f"the official MNIST test set is not at {SHARED_MNIST}")
+    images, labels = load_split(SHARED_MNIST, "test")
+    return images.reshape(-1, 784).astype(np.float32) / 255, labels
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_pretrained()
+
+
+def test_accuracy_on_the_official_test_set_beats_the_books_weights(model, official_test_set):
+    x, t = official_test_set
+    y = model.predict(x)
+    accuracy = float(np.mean(y.argmax(axis=1) == t))
+    print(f"pretrained accuracy on the official test set: {accuracy:.4f}")
+    assert accuracy >= BOOK_ACCURACY
+    assert accuracy == pytest.approx(model.config["official_test_accuracy"], abs=1e-9)  # the recorded figure
+
+
+def test_predict_returns_probabilities(model, official_test_set):
+    x, _ = official_test_set
+    y = model.predict(x[:50])
+    assert y.shape == (50, 10) and np.allclose(y.sum(axis=1), 1) and np.all(y >= 0)
+    np.testing.assert_allclose(model.predict(x[7]), y[7], rtol=1e-6)  # one image (784,) -> (10,)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.full((2, 784), 255.0), r"scaled to \[0, 1\].*x / 255"),
+    (np.zeros((2, 28, 28)), r"\(N, 784\).*reshape"),
+    (np.zeros((2, 100)), r"\(N, 784\)"),
+    (np.full((1, 784), np.nan), "NaN"),
+])
+def test_predict_rejects_bad_input_with_a_clear_message(model, bad, message):
+    with pytest.raises(ValueError, match=message):
+        model.predict(bad)
+
+
+def test_weights_file_is_plain_arrays_with_its_recipe():
+    with np.load(SHIPPED, allow_pickle=False) as data:  # would raise on any object array
+        keys = set(data.files)
+        config = json.loads(str(data["config"]))
+    assert keys == {"config"} | {f"{p}{i}" for i in range(1, len(config["hidden"]) + 2) for p in "Wb"}
+    with zipfile.ZipFile(SHIPPED) as z:
+        assert all(name.endswith(".npy") for name in z.namelist())
+    assert config["command"].startswith("python -m dlnotes.train") and "seed" in config
+    assert "training images" in config["source"] or "training" in config["source"]
+
+
+def test_train_command_is_reproducible_and_its_output_loads(tmp_path):
+    outs = [tmp_path / "a.npz", tmp_path / "b.npz"]
+    for out in outs:
+        result = subprocess.run([sys.executable, "-m", "dlnotes.train", "--out", str(out), "--source", "sample",
+                                 "--epochs", "1", "--hidden", "16", "--seed", "7"],
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+    net_a, config = load_weights(outs[0])
+    net_b, _ = load_weights(outs[1])
+    for key in net_a.params:
+        np.testing.assert_array_equal(net_a.params[key], net_b.params[key])
+    assert config["seed"] == 7 and config["training_images"] == 5000 and config["hidden"] == [16]
+    assert load_pretrained(outs[0]).predict(np.zeros((3, 784))).shape == (3, 10)
+
+
+# ---- dlnotes classify --------------------------------------------------------------------------
+
+def save_png(path, digit, size, dark_on_light, mode="L"):
+    pixels = (digit.reshape(28, 28) * 255).astype(np.uint8)
+    if dark_on_light:
+        pixels = 255 - pixels
+    Image.fromarray(pixels).resize((size, size), Image.BILINEAR).convert(mode).save(path)
+    return path
+
+
+def test_prepare_digit_is_close_to_the_mnist_original(official_test_set):
+    x, _ = official_test_set
+    for i in range(5):
+        again = prepare_digit(x[i].reshape(28, 28))
+        assert np.corrcoef(again, x[i])[0, 1] > 0.8  # re-cropped and re-centred, the same digit
+
+
+def test_classify_reads_pngs_of_any_size_and_polarity(tmp_path, official_test_set, capsys):
+    x, t = official_test_set
+    paths, labels = [], []
+    for i in range(20):
+        for size, dark_on_light, mode in ((28, False, "L"), (200, True, "RGB"), (97, True, "L")):
+            paths.append(save_png(tmp_path / f"{i}-{size}.png", x[i], size, dark_on_light, mode))
+            labels.append(t[i])
+    assert cli.main(["classify", *map(str, paths)]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if not line.startswith(" ")]
+    predicted = [int(line.split(": ")[1].split(" ")[0]) for line in lines]
+    assert len(predicted) == 60
+    assert np.mean(np.array(predicted) == np.array(labels)) >= 0.9
+
+
+def test_classify_reports_bad_files_and_keeps_going(tmp_path, capsys, official_test_set):
+    x, _ = official_test_set
+    not_image = tmp_path / "notes.png"
+    not_image.write_text("not a picture")
+    blank = tmp_path / "blank.png"
+    Image.new("L", (50, 50), 255).save(blank)
+    good = save_png(tmp_path / "good.png", x[0], 56, True)
+    assert cli.main(["classify", str(not_image), str(blank), str(good), str(tmp_path / "missing.png")]) == 1
+    captured = capsys.readouterr()
+    assert "not an image file" in captured.err and "one flat colour" in captured.err
+    assert "no such image file" in captured.err and "good.png: " in captured.out
+
+
+def test_load_digit_handles_transparent_drawings(tmp_path, official_test_set):
+    x, _ = official_test_set
+    stroke = (x[0].reshape(28, 28) * 255).astype(np.uint8)
+    rgba = np.zeros((28, 28, 4), dtype=np.uint8)
+    rgba[..., 3] = stroke  # black ink, drawn on a transparent canvas
+    Image.fromarray(rgba, "RGBA").resize((140, 140)).save(tmp_path / "ink.png")
+    assert np.corrcoef(load_digit(tmp_path / "ink.png"), x[0])[0, 1] > 0.8
