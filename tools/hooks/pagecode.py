@@ -220,10 +220,27 @@ def on_config(config):
     return config
 
 
+REPORT = {}  # page -> blocks run and seconds, written where $DLNOTES_PAGECODE_REPORT says
+
+
 def on_page_markdown(markdown, page, config, files):
+    import time
+
     from mkdocs.exceptions import PluginError
 
+    start = time.perf_counter()
     try:
-        return render(markdown, label=page.file.src_uri, lang=page_language(page))
+        rendered = render(markdown, label=page.file.src_uri, lang=page_language(page))
     except PageCodeError as err:
         raise PluginError(str(err)) from None
+    REPORT[page.file.src_uri] = {"blocks": sum(b.runs for b in find_blocks(markdown)),
+                                 "seconds": round(time.perf_counter() - start, 2)}
+    return rendered
+
+
+def on_post_build(config):
+    import json
+    import os
+
+    if os.environ.get("DLNOTES_PAGECODE_REPORT"):
+        Path(os.environ["DLNOTES_PAGECODE_REPORT"]).write_text(json.dumps(REPORT, indent=1), encoding="utf-8")
