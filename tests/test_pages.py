@@ -180,3 +180,17 @@ def test_blocks_marked_norun_and_other_languages_are_not_run():
         ```
     ''')
     assert pagecode.render(md).count("dl-output") == 0
+
+
+def test_korean_inside_mathtext_without_a_korean_font_fails():
+    # matplotlib's mathtext reports this by logging, not by a warning: the hook listens to both.
+    md = page('''
+        ```python
+        import matplotlib
+        import matplotlib.pyplot as plt
+        matplotlib.rcParams["font.family"] = ["DejaVu Sans"]
+        plt.title("입력 $x_i$")
+        ```
+    ''')
+    with pytest.raises(pagecode.PageCodeError, match="glyph"):
+        pagecode.render(md)

@@ -31,12 +31,14 @@ def affine(x, W, b, layer):
     Shapes: x (n_in,) or (N, n_in); W (n_in, n_out); b (n_out,). Returns (n_out,) or (N, n_out).
     """
     inputs = "x" if layer == 1 else f"z{layer - 1}"  # what the layer reads, for messages
-    x = as_float_array(x, inputs)
-    W, b = as_float_array(W, f"W{layer}"), as_float_array(b, f"b{layer}")
+    x = as_float_array(x, inputs, allow_inf=False)
+    W, b = as_float_array(W, f"W{layer}", allow_inf=False), as_float_array(b, f"b{layer}", allow_inf=False)
+    if x.ndim not in (1, 2):
+        raise ValueError(f"layer {layer}: {inputs} must be (n_in,) or (N, n_in), got shape {x.shape}")
     if W.ndim != 2 or b.shape != W.shape[1:]:
         raise ValueError(f"layer {layer}: W{layer} must be (n_in, n_out) and b{layer} (n_out,), "
                          f"got W{layer} {W.shape} and b{layer} {b.shape}")
-    if x.ndim not in (1, 2) or x.shape[-1] != W.shape[0]:
+    if x.shape[-1] != W.shape[0]:
         raise ValueError(
             f"layer {layer}: cannot multiply {inputs} of shape {x.shape} by W{layer} of shape "
             f"{W.shape}: {inputs} has {x.shape[-1]} values per sample but W{layer} has "

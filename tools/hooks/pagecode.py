@@ -13,6 +13,7 @@ matplotlib figure it drew as an SVG image. A block that raises, or a figure with
 import base64
 import contextlib
 import io
+import logging
 import re
 import traceback
 import warnings
@@ -144,6 +145,25 @@ def run_blocks(codes, label="page"):
     outcomes = []
     plt.close("all")
     matplotlib.rcParams["svg.hashsalt"] = "dlnotes"  # reproducible SVG ids
+    mathtext_log = _GlyphLog()  # mathtext reports missing glyphs by logging, not warning
+    logging.getLogger("matplotlib.mathtext").addHandler(mathtext_log)
+    try:
+        return _run(codes, label, namespace, outcomes, mathtext_log)
+    finally:
+        logging.getLogger("matplotlib.mathtext").removeHandler(mathtext_log)
+
+
+class _GlyphLog(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        if "does not have a glyph" in record.getMessage():
+            self.messages.append(record.getMessage())
+
+
+def _run(codes, label, namespace, outcomes, mathtext_log):
     for n, code in enumerate(codes, start=1):
         stdout = io.StringIO()
         with (warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(stdout),
@@ -158,9 +178,9 @@ def run_blocks(codes, label="page"):
                 ) from None
             finally:
                 plt.close("all")
-        for w in caught:
-            if GLYPH_MISSING.search(str(w.message)):
-                raise PageCodeError(f"{label}, code block {n}: {w.message} (Korean text drawn as boxes)")
+        for message in [str(w.message) for w in caught] + mathtext_log.messages:
+            if GLYPH_MISSING.search(message) or "does not have a glyph" in message:
+                raise PageCodeError(f"{label}, code block {n}: {message} (Korean text drawn as boxes)")
         text = stdout.getvalue()
         text += "".join(f"{w.category.__name__}: {w.message}\n" for w in caught)
         outcomes.append(Outcome(text=text, figures=figures))
