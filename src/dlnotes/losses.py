@@ -17,7 +17,7 @@ def labels_like(y, t, name="t"):
     """
     t = as_float_array(t, name)
     if t.shape == y.shape:
-        return t
+        return t.astype(y.dtype, copy=False)  # integer labels must not promote a float32 loss
     if y.ndim >= 1 and t.shape == y.shape[:-1]:
         n_classes = y.shape[-1]
         if not (np.all(t == np.round(t)) and np.all((0 <= t) & (t < n_classes))):
@@ -53,6 +53,8 @@ def cross_entropy_error(y, t):
     if np.any((y < 0) | (y > 1)):
         raise ValueError("y must be probabilities in [0, 1] (apply softmax to raw scores first)")
     t = labels_like(y, t)
+    if np.any((t < 0) | (t > 1)):
+        raise ValueError("t as one-hot (or soft) labels must lie in [0, 1]")
     # log(0) = -inf: floor y at the smallest normal float, so p = 0 gives a large finite loss
     # (about 708 in float64) and p = 1 gives exactly 0, not the book's -1e-7.
     log_y = np.log(np.maximum(y, np.finfo(y.dtype).tiny))
@@ -68,11 +70,14 @@ def binary_cross_entropy(p, t):
     the same shape. For raw scores use :func:`binary_cross_entropy_with_logits`: it is exact
     where 1 - p would round to 0.
     """
-    p, t = as_float_array(p, "p"), as_float_array(t, "t")
+    p = as_float_array(p, "p")
+    t = as_float_array(t, "t").astype(p.dtype, copy=False)
     if p.shape != t.shape:
         raise ValueError(f"p and t must have the same shape, got {p.shape} and {t.shape}")
-    if np.any((p < 0) | (p > 1)) or np.any((t < 0) | (t > 1)):
-        raise ValueError("p and t must lie in [0, 1]")
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError("p must be probabilities in [0, 1] (for raw scores use binary_cross_entropy_with_logits)")
+    if np.any((t < 0) | (t > 1)):
+        raise ValueError("t must be labels in [0, 1]")
     tiny = np.finfo(p.dtype).tiny  # log(0) guard, as in cross_entropy_error
     losses = -(t * np.log(np.maximum(p, tiny)) + (1 - t) * np.log(np.maximum(1 - p, tiny)))
     return np.mean(losses)
@@ -84,13 +89,16 @@ def binary_cross_entropy_with_logits(z, t):
     """Binary cross-entropy of sigmoid(z), computed from the logits z without overflow.
 
     Uses -(t*log(sigmoid(z)) + (1-t)*log(1-sigmoid(z))) = max(z, 0) - z*t + log(1 + exp(-|z|)),
-    averaged over all elements. Shapes: z and t are the same shape.
+    averaged over all elements. Shapes: z and t are the same shape. Raises ValueError for
+    infinite z.
     """
-    z, t = as_float_array(z, "z"), as_float_array(t, "t")
+    z = as_float_array(z, "z", allow_inf=False)
+    t = as_float_array(t, "t").astype(z.dtype, copy=False)
     if z.shape != t.shape:
         raise ValueError(f"z and t must have the same shape, got {z.shape} and {t.shape}")
     if np.any((t < 0) | (t > 1)):
-        raise ValueError("t must lie in [0, 1]")
-    # exp(-|z|) <= 1 cannot overflow; log1p keeps precision when it is tiny.
-    return np.mean(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z))))
+        raise ValueError("t must be labels in [0, 1]")
+    # max(z, 0) - z*t, written per sign so soft labels near 1 lose no precision;
+    # exp(-|z|) <= 1 cannot overflow, and log1p keeps precision when it is tiny.
+    return np.mean(np.where(z >= 0, z * (1 - t), -z * t) + np.log1p(np.exp(-np.abs(z))))
 # --8<-- [end:binary_cross_entropy_with_logits]
