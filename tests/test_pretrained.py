@@ -50,7 +50,7 @@ def test_predict_returns_probabilities(model, official_test_set):
     x, _ = official_test_set
     y = model.predict(x[:50])
     assert y.shape == (50, 10) and np.allclose(y.sum(axis=1), 1) and np.all(y >= 0)
-    np.testing.assert_allclose(model.predict(x[7]), y[7], rtol=1e-6)  # one image (784,) -> (10,)
+    np.testing.assert_allclose(model.predict(x[7]), y[7], rtol=1e-5, atol=1e-9)  # float32  # one image (784,) -> (10,)
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -86,7 +86,7 @@ def test_train_command_is_reproducible_and_its_output_loads(tmp_path):
     net_b, _ = load_weights(outs[1])
     for key in net_a.params:
         np.testing.assert_array_equal(net_a.params[key], net_b.params[key])
-    assert config["seed"] == 7 and config["training_images"] == 5000 and config["hidden"] == [16]
+    assert config["seed"] == 7 and config["training_images"] == 4000 and config["hidden"] == [16]
     assert load_pretrained(outs[0]).predict(np.zeros((3, 784))).shape == (3, 10)
 
 

@@ -8,11 +8,12 @@ import argparse
 import sys
 
 
-def classify(paths, weights=None, out=sys.stdout):
+def classify(paths, weights=None, out=None):
     """Print each image's most likely digit and all ten probabilities; return 0, or 1 on a bad file."""
     from dlnotes.digit_image import load_digit
     from dlnotes.pretrained import load_pretrained
 
+    out = out or sys.stdout
     model = load_pretrained(weights)
     status = 0
     for path in paths:

@@ -10,13 +10,14 @@ from pathlib import Path
 import numpy as np
 
 
-def _center_of_mass(image):
+# --8<-- [start:prepare_digit]
+def center_of_mass(image):
+    """(row, column) of the brightness-weighted centre of a 2-D image."""
     total = image.sum()
     rows, cols = np.indices(image.shape)
     return (rows * image).sum() / total, (cols * image).sum() / total
 
 
-# --8<-- [start:prepare_digit]
 def prepare_digit(image):
     """MNIST-style (784,) float32 vector in [0, 1] from a 2-D grayscale array of any size.
 
@@ -45,7 +46,7 @@ def prepare_digit(image):
     small = np.asarray(Image.fromarray((image * 255).astype(np.uint8)).resize(size, Image.LANCZOS),
                        dtype=np.float64) / 255
     canvas = np.zeros((28, 28))
-    cy, cx = _center_of_mass(small)
+    cy, cx = center_of_mass(small)
     top = int(np.clip(round(14 - cy), 0, 28 - small.shape[0]))
     left = int(np.clip(round(14 - cx), 0, 28 - small.shape[1]))
     canvas[top:top + small.shape[0], left:left + small.shape[1]] = small

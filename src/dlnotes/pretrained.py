@@ -34,8 +34,10 @@ def load_weights(path):
     """Return (net, config) from a file written by :func:`save_weights`."""
     with np.load(path, allow_pickle=False) as data:
         config = json.loads(str(data["config"]))
+        # The recipe's dropout too: at test time it scales activations by 1 - ratio, as in training.
         net = MultiLayerNet(config["input_size"], config["hidden"], config["output_size"],
-                            activation=config["activation"], dtype=np.float32)
+                            activation=config["activation"], dropout_ratio=config.get("dropout", 0.0),
+                            dtype=np.float32)
         for key, value in net.params.items():
             if data[key].shape != value.shape:
                 raise ValueError(f"{path}: {key} has shape {data[key].shape}, the recipe says {value.shape}")
