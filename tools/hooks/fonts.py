@@ -18,13 +18,15 @@ from mkdocs.exceptions import PluginError
 
 from dlnotes.plotting import _bundled_font_files
 
-HANGUL = [*range(0x1100, 0x1200), *range(0x3130, 0x3190), *range(0xA960, 0xA980), *range(0xAC00, 0xD800)]
+# Hangul, plus CJK punctuation (『』「」 ...) and full-width forms Korean text uses.
+HANGUL = [*range(0x1100, 0x1200), *range(0x3000, 0x3040), *range(0x3130, 0x3190), *range(0xA960, 0xA980),
+          *range(0xAC00, 0xD800), *range(0xFF00, 0xFFF0)]
 CACHE = Path(__file__).resolve().parents[2] / ".cache" / "fonts"
 
 
 def hangul_woff2(ttf):
     """Return the path of a cached WOFF2 subset of ``ttf`` with only the Hangul blocks."""
-    digest = hashlib.sha256(ttf.read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(ttf.read_bytes() + repr(HANGUL).encode()).hexdigest()[:16]
     cached = CACHE / f"{ttf.stem}-hangul-{digest}.woff2"
     if not cached.exists():
         from fontTools import subset
