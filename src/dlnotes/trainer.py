@@ -65,6 +65,11 @@ class Trainer:
         self.eval_sample, self.augment, self.verbose = eval_sample, augment, verbose
         self.rng = np.random.default_rng(rng)
         self.iter_per_epoch = max(len(x_train) // self.batch_size, 1)
+        # A fixed random subset for eval_sample (not the first rows, which may be ordered), drawn
+        # from its own generator so the training batches do not depend on eval_sample.
+        subset = np.random.default_rng(0)
+        self.eval_train = None if eval_sample is None else subset.permutation(len(x_train))[:eval_sample]
+        self.eval_test = None if eval_sample is None else subset.permutation(len(x_test))[:eval_sample]
         self.history = {"train_loss": [], "epoch_train_loss": [], "train_acc": [], "test_loss": [], "test_acc": []}
 
     def train_step(self):
@@ -80,9 +85,10 @@ class Trainer:
 
     def evaluate(self):
         """Record loss and accuracy on (a sample of) the training and test data."""
-        for part, x, t in (("train", self.x_train, self.t_train), ("test", self.x_test, self.t_test)):
-            if self.eval_sample is not None:
-                x, t = x[: self.eval_sample], t[: self.eval_sample]
+        for part, x, t, subset in (("train", self.x_train, self.t_train, self.eval_train),
+                                   ("test", self.x_test, self.t_test, self.eval_test)):
+            if subset is not None:
+                x, t = x[subset], t[subset]
             key = "epoch_train_loss" if part == "train" else "test_loss"
             self.history[key].append(float(self.network.loss(x, t)))
             self.history[f"{part}_acc"].append(self.network.accuracy(x, t))

@@ -148,9 +148,20 @@ def run_blocks(codes, label="page"):
     mathtext_log = _GlyphLog()  # mathtext reports missing glyphs by logging, not warning
     logging.getLogger("matplotlib.mathtext").addHandler(mathtext_log)
     try:
-        return _run(codes, label, namespace, outcomes, mathtext_log)
+        # One BLAS thread: lessons multiply small matrices, which threads slow down many times
+        # over on a busy 2-core machine (and timings on the pages stay comparable).
+        with _one_blas_thread():
+            return _run(codes, label, namespace, outcomes, mathtext_log)
     finally:
         logging.getLogger("matplotlib.mathtext").removeHandler(mathtext_log)
+
+
+def _one_blas_thread():
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 class _GlyphLog(logging.Handler):
