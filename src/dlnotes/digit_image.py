@@ -67,9 +67,7 @@ def load_digit(path):
     except (UnidentifiedImageError, OSError) as err:
         raise ValueError(f"{path}: not an image file that can be read ({err})") from None
     pixels = np.asarray(rgba, dtype=np.float64) / 255
-    alpha = pixels[..., 3:]
-    # Transparent pixels count as the background: white paper under dark strokes.
-    gray = (pixels[..., :3].mean(axis=-1, keepdims=True) * alpha + (1 - alpha))[..., 0]
-    if np.ptp(alpha) > 0.5 and np.median(gray) < 0.5:
-        gray = 1 - gray
-    return prepare_digit(gray)
+    alpha = pixels[..., 3]
+    if np.ptp(alpha) > 0.5:  # a drawing on a transparent canvas: the ink is what is opaque
+        return prepare_digit(alpha)
+    return prepare_digit(pixels[..., :3].mean(axis=-1))

@@ -9,6 +9,7 @@ import numpy as np
 
 from dlnotes.activations import log_softmax, sigmoid, softmax
 from dlnotes.checks import as_float_array
+from dlnotes.losses import labels_like
 
 
 # --8<-- [start:Relu]
@@ -80,13 +81,7 @@ class SoftmaxWithLoss:
         self.y = self.t = None
 
     def forward(self, x, t):
-        t = np.asarray(t)
-        if t.shape == x.shape:
-            self.t = t.astype(x.dtype)  # one-hot
-        elif t.shape == x.shape[:1]:
-            self.t = np.eye(x.shape[1], dtype=x.dtype)[t.astype(np.int64)]  # indices -> one-hot
-        else:
-            raise ValueError(f"t must be one-hot {x.shape} or class indices ({x.shape[0]},), got {t.shape}")
+        self.t = labels_like(x, t)  # one-hot, whichever form t came in
         self.y = softmax(x)
         # log_softmax, not log(y): exact even where a probability underflows to 0.
         return -np.sum(self.t * log_softmax(x)) / x.shape[0]
