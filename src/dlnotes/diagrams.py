@@ -1,0 +1,567 @@
+"""Diagrams of networks and graphs for the lessons, drawn with matplotlib.
+
+Each function draws one figure that a lesson explains: the perceptron (lesson 1), a layered
+network with the shape of every array (lesson 5), a computational graph with its forward values
+and backward derivatives, and the layer graph of a network (lesson 9), and the mini-batch
+training loop (lesson 10). The numbers in a figure come from the caller's arrays and objects,
+never typed here, so a figure shows what the page's code computed.
+
+Every function takes ``lang="ko"`` or ``"en"`` for its words (Korean is drawn with the font of
+:func:`dlnotes.plotting.use_korean_font`), gives the figure a title (the page's alt text), and
+returns the Figure. The figures are sized for a phone screen: large type, few words. Forward
+arrows are solid and black, backward ones dashed and red, so they differ in more than colour.
+"""
+
+import contextlib
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.transforms import Bbox
+
+from dlnotes.plotting import use_korean_font
+
+UNIT = 0.75  # inches per unit of layout coordinates: fixes the size of everything drawn
+FONT, SMALL, TITLE = 14, 13, 14  # points; a 5-inch figure is shown about 0.75x on a phone
+FORWARD, BACKWARD, MUTED = "#1a1a1a", "#c62828", "#555555"  # all >= 4.5:1 contrast on white
+
+LABELS = {
+    "en": {
+        "forward": "forward: values",
+        "backward": "backward: derivatives",
+        "perceptron_title": "A perceptron: inputs times weights,\nplus the bias, then a step",
+        "sum": "sum a",
+        "step": "step",
+        "network_title": "The {sizes} network:\nthe shape of every array",
+        "layer_names": ("input", "hidden {k}", "output"),
+        "graph_title": "Computational graph: forward values\nabove, backward derivatives below",
+        "layers_title": ("{name} as a computational graph:\n"
+                         "forward on the left, backward on the right"),
+        "loss": "loss L",
+        "scalar": "scalar",
+        "loop_title": ("The training loop: mini-batch, gradient,\n"
+                       "update; evaluate after each epoch"),
+        "sample": "draw a random mini-batch:",
+        "sample_of": "{batch} of {n:,} images",
+        "forward_loss": "forward: loss L",
+        "backward_grad": "backward: gradient",
+        "update": "update the weights",
+        "repeat": "repeat",
+        "per_epoch": "every {iters} iterations\n= 1 epoch",
+        "evaluate": "evaluate: accuracy\non training and test data",
+        "next_epoch": "next\nepoch",
+        "epochs": "({epochs} in all)",
+    },
+    "ko": {
+        "forward": "순전파: 값",
+        "backward": "역전파: 미분",
+        "perceptron_title": "퍼셉트론: 입력에 가중치를 곱하고\n편향을 더한 뒤 계단 함수",
+        "sum": "합 a",
+        "step": "계단 함수",
+        "network_title": "{sizes} 신경망과\n각 배열의 형상",
+        "layer_names": ("입력층", "은닉층 {k}", "출력층"),
+        "graph_title": "계산 그래프: 위는 순전파의 값,\n아래는 역전파의 미분",
+        "layers_title": "계산 그래프로 본 {name}:\n왼쪽은 순전파, 오른쪽은 역전파",
+        "loss": "손실 L",
+        "scalar": "스칼라",
+        "loop_title": "학습 루프: 미니배치, 기울기, 갱신,\n에폭마다 평가",
+        "sample": "미니배치를 무작위로 뽑기:",
+        "sample_of": "{n:,}장 중 {batch}장",
+        "forward_loss": "순전파: 손실 L",
+        "backward_grad": "역전파: 기울기",
+        "update": "가중치 갱신",
+        "repeat": "반복",
+        "per_epoch": "{iters}번 반복마다\n= 1에폭",
+        "evaluate": "평가: 훈련 데이터와\n시험 데이터의 정확도",
+        "next_epoch": "다음\n에폭",
+        "epochs": "(모두 {epochs}번)",
+    },
+}
+
+
+@contextlib.contextmanager
+def _words(lang):
+    """Yield the labels for ``lang``; Korean text created inside is drawn with a Korean font.
+
+    A text keeps the font family it was created with, so the rcParams change can end here.
+    """
+    if lang not in LABELS:
+        raise ValueError(f"lang must be one of {', '.join(map(repr, LABELS))}, got {lang!r}")
+    with matplotlib.rc_context():
+        if lang == "ko":
+            use_korean_font()
+        yield LABELS[lang]
+
+
+def _canvas(xlim, ylim, ax):
+    """Axes on which one layout unit is UNIT inches (a new figure unless ``ax`` is given)."""
+    if ax is None:
+        fig = plt.figure(figsize=((xlim[1] - xlim[0]) * UNIT, (ylim[1] - ylim[0]) * UNIT))
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax._dlnotes_fit = True  # ours to resize in _finish
+    ax.set(xlim=xlim, ylim=ylim, aspect="equal")
+    ax.axis("off")
+    return ax
+
+
+def _drawn_box(ax):
+    """The box around everything drawn on ``ax`` so far, in layout units."""
+    renderer = _renderer(ax.figure)
+    box = Bbox.union([a.get_window_extent(renderer) for a in [*ax.texts, *ax.patches, *ax.lines]])
+    return box.transformed(ax.transData.inverted())
+
+
+def _finish(ax, title, pad=0.15):
+    """Set the title and the limits; size our own figure so that everything drawn lies inside."""
+    fig = ax.figure
+    ax.set_title(title, fontsize=TITLE, pad=8)
+    box = _drawn_box(ax)  # in layout units, which resizing the figure does not change
+    if not getattr(ax, "_dlnotes_fit", False):  # the caller's Axes: show all, keep its size
+        ax.set(xlim=(box.x0 - pad, box.x1 + pad), ylim=(box.y0 - pad, box.y1 + pad))
+        return fig
+    renderer = _renderer(fig)
+    title_width = ax.title.get_window_extent(renderer).width / fig.dpi / UNIT + 2 * pad
+    extra = max(0, title_width - (box.width + 2 * pad)) / 2  # widen for a long title
+    xlim = (box.x0 - pad - extra, box.x1 + pad + extra)
+    ylim = (box.y0 - pad, box.y1 + pad)
+    ax.set(xlim=xlim, ylim=ylim)
+    width, height = (xlim[1] - xlim[0]) * UNIT, (ylim[1] - ylim[0]) * UNIT
+    title_height = ax.title.get_window_extent(renderer).height / fig.dpi + 0.25
+    fig.set_size_inches(width, height + title_height)
+    ax.set_position((0, 0, 1, height / (height + title_height)))
+    return fig
+
+
+def _arrow(ax, start, end, backward=False, color=None, lw=1.6):
+    """A straight arrow: solid for the forward pass, dashed (and red) for the backward pass."""
+    ax.add_patch(FancyArrowPatch(
+        start, end, arrowstyle="-|>", mutation_scale=16, lw=lw, shrinkA=0, shrinkB=0,
+        color=color or (BACKWARD if backward else FORWARD), linestyle="--" if backward else "-",
+    ))
+
+
+def _node(ax, xy, label, r=0.3, fontsize=FONT, face="white", edge=FORWARD):
+    """A circle of radius ``r`` (layout units) with a centred label."""
+    ax.add_patch(Circle(xy, r, facecolor=face, edgecolor=edge, lw=1.5, zorder=2))
+    ax.text(*xy, label, ha="center", va="center", fontsize=fontsize, zorder=3)
+
+
+def _renderer(fig):
+    """The renderer that measures text (the figure's own when pyplot has let go of it)."""
+    canvas = fig.canvas
+    return canvas.get_renderer() if hasattr(canvas, "get_renderer") else fig._get_renderer()
+
+
+def _text_size(ax, label, fontsize):
+    """Width and height of a label in layout units, as it will be drawn."""
+    text = ax.text(0, 0, label, fontsize=fontsize, linespacing=1.3)
+    box = text.get_window_extent(_renderer(ax.figure))
+    text.remove()
+    (x0, y0), (x1, y1) = ax.transData.inverted().transform(box.get_points())
+    return x1 - x0, y1 - y0
+
+
+def _box(ax, xy, size, label, fontsize=FONT, face="white"):
+    """A rounded box with a centred label, at least ``size`` and large enough for the label."""
+    (x, y), (w, h) = xy, size
+    tw, th = _text_size(ax, label, fontsize)
+    w, h = max(w, tw + 0.4), max(h, th + 0.3)
+    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.05",
+                                facecolor=face, edgecolor=FORWARD, lw=1.5, zorder=2))
+    ax.text(x, y, label, ha="center", va="center", fontsize=fontsize, linespacing=1.3, zorder=3)
+    return w, h
+
+
+def _key(ax, x, y, words):
+    """The legend: a solid forward arrow and a dashed backward arrow with their meaning."""
+    for k, (backward, text) in enumerate([(False, words["forward"]), (True, words["backward"])]):
+        yk = y - 0.5 * k
+        _arrow(ax, (x, yk), (x + 0.8, yk), backward=backward)
+        ax.text(x + 1.0, yk, text, ha="left", va="center", fontsize=FONT,
+                color=BACKWARD if backward else FORWARD)
+
+
+def format_value(value):
+    """A number as a diagram shows it: 4 significant digits, so 220.00000000000003 is 220."""
+    if isinstance(value, str):
+        return value
+    return f"{float(value):.4g}"
+
+
+def draw_perceptron(w=None, b=None, lang="en", ax=None):
+    """Draw a two-input perceptron: x1, x2 and the constant 1, weighted, summed, stepped to y.
+
+    Parameters
+    ----------
+    w : pair of numbers, optional
+        Weights shown on the edges (``w1 = 0.5``); symbols ``w1``, ``w2`` if None.
+    b : number, optional
+        Bias shown on the edge from the constant input 1; the symbol ``b`` if None.
+    lang : {"en", "ko"}
+    ax : matplotlib Axes, optional
+        Draw into this Axes instead of a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if (w is None) != (b is None) or (w is not None and len(w) != 2):
+        raise ValueError("give both w (two weights) and b, or neither")
+    with _words(lang) as words:
+        ax = _canvas((-0.5, 5.7), (-1.4, 2.1), ax)
+        inputs = {"1": (0, 1.6), "$x_1$": (0, 0.35), "$x_2$": (0, -0.9)}
+        weights = (["$b$", "$w_1$", "$w_2$"] if w is None else
+                   [f"$b$ = {format_value(b)}", f"$w_1$ = {format_value(w[0])}",
+                    f"$w_2$ = {format_value(w[1])}"])
+        s, step, out = (2.3, 0.35), (3.85, 0.35), (5.3, 0.35)
+        # each weight beside its edge, on the side away from the other edges
+        places = [dict(ha="left", va="bottom"), dict(ha="center", va="bottom"),
+                  dict(ha="left", va="top")]
+        for (label, xy), weight, place in zip(inputs.items(), weights, places):
+            bias = label == "1"
+            _node(ax, xy, label, face="#eeeeee" if bias else "white",
+                  edge=MUTED if bias else FORWARD)
+            start, end = np.array(xy), np.array(s)
+            d = (end - start) / np.linalg.norm(end - start)
+            _arrow(ax, start + 0.3 * d, end - 0.42 * d, color=MUTED if bias else FORWARD)
+            x, y = start + 0.4 * (end - start)
+            ax.text(x + 0.05, y + (0.12 if place["va"] == "bottom" else -0.12), weight,
+                    fontsize=FONT, **place)
+        _node(ax, s, r"$\Sigma$", r=0.4, fontsize=FONT + 4)
+        ax.text(s[0], s[1] - 0.55, words["sum"], ha="center", va="top", fontsize=SMALL)
+        _arrow(ax, (s[0] + 0.42, s[1]), (step[0] - 0.55, s[1]))
+        _box(ax, step, (1.0, 0.8), "")
+        sx = step[0] + np.array([-0.38, 0, 0, 0.38])
+        sy = step[1] + np.array([-0.25, -0.25, 0.25, 0.25])
+        ax.plot(sx, sy, color=FORWARD, lw=2, zorder=3)  # the step function, 0 then 1
+        ax.text(step[0], step[1] - 0.55, words["step"], ha="center", va="top", fontsize=SMALL)
+        _arrow(ax, (step[0] + 0.55, s[1]), (out[0] - 0.32, s[1]))
+        _node(ax, out, "$y$")
+        return _finish(ax, words["perceptron_title"])
+
+
+def network_shapes(network, x=None):
+    """The shapes a layered network's arrays take for input ``x``, from the arrays themselves.
+
+    ``network`` holds W1, b1, ..., WL, bL. Each layer's weighted sums are computed as
+    ``z @ W + b`` on the real arrays, so the shapes are what NumPy gives. ``x`` defaults to
+    one sample of zeros, shape (W1.shape[0],).
+
+    Returns
+    -------
+    list of (name, shape) pairs, in order: "x", "W1", "b1", "a1", "W2", ...; the last layer's
+    output is named "y".
+    """
+    if "W1" not in network:
+        raise KeyError("network has no W1: it needs W1, b1, W2, b2, ...")
+    n_layers = 1
+    while f"W{n_layers + 1}" in network:
+        n_layers += 1
+    z = np.zeros(np.shape(network["W1"])[0]) if x is None else np.asarray(x)
+    shapes = [("x", z.shape)]
+    for layer in range(1, n_layers + 1):
+        W, b = network[f"W{layer}"], network[f"b{layer}"]
+        try:
+            z = z @ W + b  # the activation does not change the shape
+        except ValueError as err:
+            raise ValueError(f"layer {layer}: the arrays do not chain: {err}") from None
+        name = "y" if layer == n_layers else f"a{layer}"
+        shapes += [(f"W{layer}", np.shape(W)), (f"b{layer}", np.shape(b)), (name, z.shape)]
+    return shapes
+
+
+def _shown(n, most=6):
+    """Which neurons of a layer of n to draw: all, or the first and last few around a gap."""
+    return list(range(n)) if n <= most else [0, 1, 2, None, n - 2, n - 1]
+
+
+def _shape(shape):
+    return str(tuple(shape))
+
+
+def draw_network(network, x=None, lang="en", ax=None):
+    """Draw a layered network, a circle per neuron, with the shape of every array.
+
+    Parameters
+    ----------
+    network : dict
+        W1, b1, ..., WL, bL, as returned by :func:`dlnotes.network.init_network`. Line width
+        grows with the size of each weight; dashed lines from a node "1" are the biases, as in
+        the book's figures. The shapes are computed by :func:`network_shapes`.
+    x : array, optional
+        An input (one sample or a batch); its shape and the shapes it produces are shown.
+    lang : {"en", "ko"}
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    shapes = dict(network_shapes(network, x))
+    n_layers = len(shapes) // 3
+    sizes = [np.shape(network["W1"])[0]] + [np.shape(network[f"W{k}"])[1]
+                                            for k in range(1, n_layers + 1)]
+    dy, r = 0.8, 0.26
+    with _words(lang) as words:
+        ax = _canvas((-0.5, 1.6 * n_layers + 0.5), (-3, 3), ax)
+        weights = [f"W{k} {_shape(shapes[f'W{k}'])}\nb{k} {_shape(shapes[f'b{k}'])}"
+                   for k in range(1, n_layers + 1)]
+        dx = max(1.6, max(_text_size(ax, w, SMALL)[0] for w in weights) + 0.3)  # layer spacing
+        ax.set_xlim(-0.5, dx * n_layers + 0.5)
+
+        def centre(layer, k):
+            shown = _shown(sizes[layer])
+            return dx * layer, dy * ((len(shown) - 1) / 2 - shown.index(k))
+
+        def neurons(layer):
+            return [k for k in _shown(sizes[layer]) if k is not None]
+
+        w_max = max(np.max(np.abs(network[f"W{k}"])) for k in range(1, n_layers + 1)) or 1
+        for layer in range(1, n_layers + 1):
+            W = np.asarray(network[f"W{layer}"])
+            for i in neurons(layer - 1):
+                for j in neurons(layer):
+                    ax.plot(*zip(centre(layer - 1, i), centre(layer, j)), color="#1f4e79",
+                            lw=0.5 + 3 * abs(W[i, j]) / w_max, zorder=1)
+        top = dy * (max(len(_shown(n)) for n in sizes) - 1) / 2 + r
+        for layer in range(n_layers):  # the biases: weights from a node that always outputs 1
+            one = (dx * layer + 0.45, -top - 0.45)
+            for j in neurons(layer + 1):
+                ax.plot(*zip(one, centre(layer + 1, j)), color=MUTED, lw=1, ls="--", zorder=1)
+            _node(ax, one, "1", r=0.2, fontsize=SMALL, face="#eeeeee", edge=MUTED)
+        top += 0.7  # the labels go below the bias nodes
+        names = ["x"] + [f"a{k}, z{k}" for k in range(1, n_layers)] + ["y"]
+        first, hidden, last = words["layer_names"]
+        for layer, n in enumerate(sizes):
+            for k in _shown(n):
+                if k is None:  # the neurons left out of a large layer
+                    ax.text(*centre(layer, None), "⋮", ha="center", va="center", fontsize=FONT)
+                    continue
+                label = f"${names[layer][0]}_{{{k + 1}}}$" if layer in (0, n_layers) else ""
+                big = k >= 99  # three digits: a smaller label in a larger circle
+                _node(ax, centre(layer, k), label, r=r + 0.06 * big, fontsize=FONT - 2 * big)
+            key = "x" if layer == 0 else ("y" if layer == n_layers else f"a{layer}")
+            ax.text(dx * layer, -top - 0.2, f"{names[layer]}\n{_shape(shapes[key])}",
+                    ha="center", va="top", fontsize=SMALL, linespacing=1.4)
+            name = first if layer == 0 else (last if layer == n_layers else hidden.format(k=layer))
+            ax.text(dx * layer, -top - 1.35, name, ha="center", va="top", fontsize=SMALL,
+                    color=MUTED)
+        for layer, label in enumerate(weights, start=1):
+            ax.text(dx * (layer - 0.5), top + 0.2, label, ha="center", va="bottom",
+                    fontsize=SMALL, linespacing=1.3)
+        title = words["network_title"].format(sizes=" → ".join(map(str, sizes)))
+        return _finish(ax, title)
+
+
+OPERATIONS = ("×", "+")  # node labels drawn as circles; any other label names an input or output
+
+
+def _away(direction):
+    """Text alignment that puts a label on the ``direction`` side of its anchor point."""
+    dx, dy = direction
+    return {"ha": "center" if abs(dx) < 0.5 else ("left" if dx > 0 else "right"),
+            "va": "center" if abs(dy) < 0.5 else ("bottom" if dy > 0 else "top")}
+
+
+def draw_computational_graph(nodes, edges, lang="en", title=None, ax=None):
+    """Draw a computational graph with forward values above and backward derivatives below.
+
+    Parameters
+    ----------
+    nodes : dict
+        ``{name: (x, y, label)}`` in layout units (one unit is 0.75 inch). A label "×" or "+"
+        is an operation, drawn as a circle; any other label names an input or the output and is
+        written at the free end of its arrow.
+    edges : list of (from, to, forward, backward)
+        ``forward`` is the value the edge carries, ``backward`` the derivative of the output
+        with respect to it: numbers (shown to 4 significant digits) or strings.
+    lang : {"en", "ko"}
+    title : str, optional
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    for src, dst, *_ in edges:
+        missing = {src, dst} - nodes.keys()
+        if missing:
+            raise ValueError(f"edge {src!r} -> {dst!r} names unknown nodes: {sorted(missing)}")
+    r = 0.3
+    with _words(lang) as words:
+        xs, ys = zip(*[(x, y) for x, y, _ in nodes.values()])
+        ax = _canvas((min(xs) - 0.5, max(xs) + 0.5), (min(ys) - 1.6, max(ys) + 0.5), ax)
+        ops = {name for name, (_, _, label) in nodes.items() if label in OPERATIONS}
+        for src, dst, forward, backward in edges:
+            p, q = np.array(nodes[src][:2], float), np.array(nodes[dst][:2], float)
+            d = (q - p) / np.linalg.norm(q - p)  # along the arrow
+            n = np.array([-d[1], d[0]])  # across it, to its left
+            a = p + (r + 0.08 if src in ops else 0) * d  # start and end outside the circles
+            b = q - (r + 0.08 if dst in ops else 0) * d
+            _arrow(ax, a + 0.07 * n, b + 0.07 * n)
+            _arrow(ax, b - 0.07 * n, a - 0.07 * n, backward=True)
+            m = (a + b) / 2
+            for value, side, color in ((forward, n, FORWARD), (backward, -n, BACKWARD)):
+                ax.text(*(m + 0.2 * side), format_value(value), fontsize=FONT, color=color,
+                        **_away(side))
+            for name, end, sign in ((src, a, -1), (dst, b, 1)):
+                if name not in ops:  # an input or the output: its name beyond the arrow's end
+                    ax.text(*(end + 0.15 * sign * d), nodes[name][2], fontsize=FONT,
+                            linespacing=1.2, **_away(sign * d))
+        for name in ops:
+            x, y, label = nodes[name]
+            _node(ax, (x, y), label, r=r, fontsize=FONT + 4)
+        _key(ax, min(xs), _drawn_box(ax).y0 - 0.4, words)
+        return _finish(ax, words["graph_title"] if title is None else title)
+
+
+DISPLAY_NAMES = {"Relu": "ReLU", "SoftmaxWithLoss": "Softmax-with-Loss"}
+
+
+def layer_graph_shapes(net, x):
+    """Names and output shapes of ``net.layers`` for a batch ``x``, without running the net.
+
+    A layer with a weight matrix ``W`` (Affine) maps (N, n_in) to (N, W.shape[1]); any other
+    layer keeps the shape. Returns ``[("x", x.shape), (layer name, output shape), ...]``.
+    """
+    x = np.asarray(x)
+    if x.ndim < 2:
+        raise ValueError(f"x must be a batch (N, ...), got shape {x.shape}")
+    shapes, shape = [("x", x.shape)], x.shape
+    for layer in net.layers:
+        if hasattr(layer, "W"):
+            n_in = int(np.prod(shape[1:]))
+            if n_in != layer.W.shape[0]:
+                raise ValueError(f"x has {n_in} values per sample but W has shape "
+                                 f"{layer.W.shape}")
+            shape = (shape[0], layer.W.shape[1])
+        shapes.append((type(layer).__name__, shape))
+    return shapes
+
+
+def draw_layer_graph(net, x, t=None, lang="en", ax=None):
+    """Draw a network's layers as a computational graph, top to bottom, with array shapes.
+
+    Solid arrows down the left carry the forward pass with the shape of each array; dashed
+    arrows up the right carry the backward pass: 1 from the loss, (y - t)/N out of
+    Softmax-with-Loss, then ``dout`` through each layer, and dW, db beside each Affine layer.
+
+    Parameters
+    ----------
+    net : MultiLayerNet, TwoLayerNet, or anything with ``layers`` and ``last_layer``
+    x : array (N, ...)
+        A batch; the shapes are computed from it and from the weights.
+    t : array, optional
+        Its labels, whose shape is shown.
+    lang : {"en", "ko"}
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    shapes = layer_graph_shapes(net, x)
+    names = [DISPLAY_NAMES.get(n, n) for n, _ in shapes[1:]]
+    last = type(net.last_layer).__name__
+    names.append(DISPLAY_NAMES.get(last, last))
+    step, width, height = 1.45, 2.7, 0.62
+    with _words(lang) as words:
+        bottom = -step * len(names)
+        ax = _canvas((-3, 3), (bottom - 0.5, 0.5), ax)
+        ax.text(0, 0, "x", ha="center", va="center", fontsize=FONT)
+        affine = 0
+        for k, name in enumerate(names, start=1):
+            y = -step * k
+            _box(ax, (0, y), (width, height), name)
+            above = y + step - (0.25 if k == 1 else height / 2 + 0.08)
+            _arrow(ax, (-0.5, above), (-0.5, y + height / 2 + 0.08))
+            _arrow(ax, (0.5, y + height / 2 + 0.08), (0.5, above), backward=True)
+            shape = _shape(shapes[k - 1][1])
+            ax.text(-0.65, y + step / 2, shape, ha="right", va="center", fontsize=SMALL,
+                    color=FORWARD)
+            grad = "dx" if k == 1 else ("(y − t)/N" if k == len(names) else "dout")
+            ax.text(0.65, y + step / 2, f"{grad}\n{shape}", ha="left", va="center",
+                    fontsize=SMALL, color=BACKWARD, linespacing=1.2)
+            layer = net.layers[k - 1] if k < len(names) else None
+            if layer is not None and hasattr(layer, "W"):
+                affine += 1
+                ax.text(width / 2 + 0.15, y, f"dW{affine} {_shape(layer.W.shape)}\n"
+                        f"db{affine} {_shape(np.shape(layer.b))}", ha="left", va="center",
+                        fontsize=SMALL, color=BACKWARD, linespacing=1.3)
+        y = bottom - step + 0.3  # the loss, below the last layer
+        ax.text(0, y, words["loss"], ha="center", va="top", fontsize=FONT)
+        _arrow(ax, (-0.5, bottom - height / 2 - 0.08), (-0.5, y + 0.05))
+        _arrow(ax, (0.5, y + 0.05), (0.5, bottom - height / 2 - 0.08), backward=True)
+        ax.text(-0.65, y + 0.35, words["scalar"], ha="right", va="center", fontsize=SMALL)
+        ax.text(0.65, y + 0.35, "1", ha="left", va="center", fontsize=SMALL, color=BACKWARD)
+        t_label = "t" if t is None else f"t\n{_shape(np.shape(t))}"
+        _arrow(ax, (-width / 2 - 0.6, bottom), (-width / 2 - 0.1, bottom))
+        ax.text(-width / 2 - 0.7, bottom, t_label, ha="right", va="center", fontsize=SMALL,
+                linespacing=1.2)
+        _key(ax, -2.5, _drawn_box(ax).y0 - 0.4, words)
+        return _finish(ax, words["layers_title"].format(name=type(net).__name__))
+
+
+def draw_training_loop(trainer=None, lang="en", ax=None):
+    """Draw the mini-batch training loop of :class:`dlnotes.trainer.Trainer`.
+
+    Draw a mini-batch, forward pass and loss, backward pass and gradient, update the weights;
+    repeat, and after each epoch evaluate.
+
+    Parameters
+    ----------
+    trainer : Trainer, optional
+        Anything with ``batch_size``, ``iter_per_epoch``, ``epochs`` and ``x_train``: its
+        numbers are shown. Without it the loop is drawn in words only.
+    lang : {"en", "ko"}
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with _words(lang) as words:
+        ax = _canvas((-3, 3), (-7, 0.6), ax)
+        sample = words["sample"]
+        if trainer is not None:
+            sample += "\n" + words["sample_of"].format(batch=trainer.batch_size,
+                                                       n=len(trainer.x_train))
+        steps = [sample, words["forward_loss"], words["backward_grad"],
+                 words["update"] + "\n" + r"$W \leftarrow W - \eta\,\partial L / \partial W$"]
+        evaluate_label = words["evaluate"]
+        width = max(_text_size(ax, label, SMALL)[0] for label in [*steps, evaluate_label])
+        width += 0.4
+        gap, boxes, y = 0.55, [], 0  # boxes: (top, bottom) of each
+        for label in steps:
+            h = _text_size(ax, label, SMALL)[1] + 0.3
+            _box(ax, (0, y - h / 2), (width, h), label, fontsize=SMALL)
+            boxes.append((y, y - h))
+            y -= h + gap
+        for (_, low), (high, _) in zip(boxes, boxes[1:]):
+            _arrow(ax, (0, low - 0.08), (0, high + 0.08))
+        first = sum(boxes[0]) / 2  # the middle of the first box, where both loops return
+        last = sum(boxes[-1]) / 2
+        # every iteration: from the update back to a new mini-batch (left)
+        left = -width / 2 - 0.45
+        ax.plot([-width / 2 - 0.08, left, left], [last, last, first], color=FORWARD, lw=1.6)
+        _arrow(ax, (left, first), (-width / 2 - 0.08, first))
+        ax.text(left - 0.12, (first + last) / 2, words["repeat"], ha="right", va="center",
+                fontsize=SMALL)
+        # every epoch: evaluate, then the next epoch (right)
+        h = _text_size(ax, evaluate_label, SMALL)[1] + 0.3
+        evaluate = boxes[-1][1] - 1.3 - h / 2
+        iters = "N / B" if trainer is None else trainer.iter_per_epoch
+        _arrow(ax, (0, boxes[-1][1] - 0.08), (0, evaluate + h / 2 + 0.08))
+        ax.text(0.15, boxes[-1][1] - 0.65, words["per_epoch"].format(iters=iters),
+                ha="left", va="center", fontsize=SMALL, color=MUTED)
+        _box(ax, (0, evaluate), (width, h), evaluate_label, fontsize=SMALL, face="#f3f3f3")
+        right = width / 2 + 0.45
+        ax.plot([width / 2 + 0.08, right, right], [evaluate, evaluate, first], color=FORWARD,
+                lw=1.6)
+        _arrow(ax, (right, first), (width / 2 + 0.08, first))
+        label = words["next_epoch"]
+        if trainer is not None:
+            label += "\n" + words["epochs"].format(epochs=trainer.epochs)
+        ax.text(right + 0.12, (first + last) / 2, label, ha="left", va="center", fontsize=SMALL)
+        return _finish(ax, words["loop_title"])
