@@ -31,7 +31,7 @@ from dlnotes.trainer import Trainer  # noqa: E402
 pagecode = load_hook("pagecode")
 
 LANGS = ("ko", "en")
-PHONE_WIDTH_PX = 346  # the width a figure gets on a 390 px wide phone (page margins, padding)
+PHONE_WIDTH_PX = 346  # measured in headless Chromium at 390 px: a 358 px box, 6 px padding each side
 MIN_PHONE_FONT_PX = 11
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
