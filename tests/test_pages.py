@@ -65,21 +65,7 @@ def test_notebooks_are_committed_without_outputs(notebook):
             assert cell["outputs"] == [] and cell["execution_count"] is None
 
 
-def test_both_languages_have_the_same_pages():
-    for page in PAGES + NOTEBOOKS:
-        lang = page.suffixes[-2]
-        assert lang in (".ko", ".en"), f"{rel(page)}: name pages page.ko.md / page.en.md"
-        twin = page.with_name(page.name.replace(lang, ".en" if lang == ".ko" else ".ko"))
-        assert twin.exists(), f"{rel(page)} has no {twin.name}"
-
-
-def test_both_languages_run_the_same_code():
-    # Only prose and figure labels are translated: the embedded package code must match.
-    for page in DOCS.rglob("*.ko.md"):
-        en = page.with_name(page.name.replace(".ko.md", ".en.md"))
-        snippets, snippets_en = (re.findall(r'--8<--\s+"([^"]+\.py(?::\w+)?)"', p.read_text(encoding="utf-8"))
-                                 for p in (page, en))
-        assert snippets == snippets_en, f"{rel(page)} and {rel(en)} embed different code"
+# Both languages' pages, their heading ids and their code are compared in tests/test_parity.py.
 
 
 # ---- the executor itself ----------------------------------------------------------------------
