@@ -45,6 +45,7 @@ def use_korean_font():
             return name
     raise RuntimeError(
         "no Korean font found for matplotlib: run `pip install koreanize-matplotlib` "
-        "(or `pip install dlnotes[korean]`, or install the fonts-nanum package), then retry"
+        "(or `pip install -e \".[learn]\"` in a dlnotes clone, or install the "
+        "fonts-nanum package), then retry"
     )
 # --8<-- [end:use_korean_font]

