@@ -506,7 +506,7 @@ def test_auto_passes_over_a_data_dir_that_holds_only_the_test_split(tmp_path, se
         (local / name).write_bytes(blobs[name])
     monkeypatch.setenv("DLNOTES_DATA_DIR", str(local))
     assert load_mnist(return_info=True)[2].source == "sample"
-    assert "holds only the test split: see load_mnist_test" in capsys.readouterr().err
+    assert "DLNOTES_DATA_DIR holds only the test split, which load_mnist_test reads" in capsys.readouterr().err
     with pytest.raises(FileNotFoundError, match="no train-images-idx3-ubyte.gz"):
         load_mnist(source="local")  # asked for explicitly: a clear error, not a fallback
     with pytest.raises(FileNotFoundError, match="the train split needs train-images-idx3-ubyte.gz"):

@@ -402,7 +402,7 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, *, source="aut
     data_dir = data_dir or os.environ.get("DLNOTES_DATA_DIR") or None
     if source == "auto":
         if data_dir and not given and _has_split(data_dir, "test") and not _has_split(data_dir, "train"):
-            note = f" (DLNOTES_DATA_DIR={data_dir} holds only the test split: see load_mnist_test)"
+            note = " (DLNOTES_DATA_DIR holds only the test split, which load_mnist_test reads)"
             data_dir = None
         source = "local" if data_dir else "download" if _in_cache() else "sample"
     if source == "local":
