@@ -1,0 +1,138 @@
+"""``scripts/new-lesson.sh NN slug`` starts a lesson that passes the tests and builds right away.
+
+The script runs in a temporary copy of the repository (the files git knows, tracked or new):
+it must write both pages, the nav entry, a home-page row, a module section and a test that can
+fail; the new lesson's tests and the parity tests must pass in the copy; and, once per run, a
+strict build of the whole copied site must pass with the new lesson rendered correctly.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import ROOT
+from test_rendered import broken, check_links, ensure_linkinator, html_pages, raw_markdown
+
+IN_CI = bool(os.environ.get("CI"))
+SLUG, MODULE = "sample-lesson", "sample_lesson"
+TITLE_KO, TITLE_EN = "견본 강의", "A sample lesson"
+
+
+def copy_repository(dest):
+    """Copy the repository's files (tracked, or new and not ignored) to ``dest``."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            target = dest / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return dest
+
+
+def env_for(copy):
+    """Run Python in the copy with the copy's package, not the one installed from ROOT."""
+    return {**os.environ, "PYTHONPATH": str(copy / "src"), "NO_MKDOCS_2_WARNING": "1"}
+
+
+def new_lesson(copy, *args):
+    return subprocess.run(["bash", "scripts/new-lesson.sh", *args], cwd=copy, capture_output=True, text=True)
+
+
+def pytest_in(copy, *args):
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+                          cwd=copy, env=env_for(copy), capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def lesson(tmp_path_factory):
+    copy = copy_repository(tmp_path_factory.mktemp("repo"))
+    numbers = [int(p.name[:2]) for p in (copy / "docs" / "lessons").glob("[0-9][0-9]-*.en.md")]
+    nn = f"{max(numbers) + 1:02d}"
+    result = new_lesson(copy, nn, SLUG, "--title-ko", TITLE_KO, "--title-en", TITLE_EN)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {"copy": copy, "nn": nn, "name": f"{nn}-{SLUG}", "previous": f"{max(numbers):02d}", "output": result.stdout}
+
+
+def test_the_script_writes_every_part_of_a_lesson(lesson):
+    copy, name = lesson["copy"], lesson["name"]
+    embed = f'--8<-- "dlnotes/{MODULE}.py:{MODULE}"'
+    ids = {}
+    for lang, title in (("ko", TITLE_KO), ("en", TITLE_EN)):
+        page = (copy / "docs" / "lessons" / f"{name}.{lang}.md").read_text(encoding="utf-8")
+        assert page.startswith(f"# {title}\n") and embed in page
+        assert re.search(r"\]\(\d\d-[\w-]+\.md\)", page), "no link to the previous lesson"
+        ids[lang] = re.findall(r"^##+ .*\{ #([\w-]+) \}$", page, re.M)
+    assert ids["ko"] == ids["en"] and {"summary", "exercises"} <= set(ids["en"])
+    module = (copy / "src" / "dlnotes" / f"{MODULE}.py").read_text(encoding="utf-8")
+    assert f"# --8<-- [start:{MODULE}]\ndef {MODULE}(x):" in module and f"# --8<-- [end:{MODULE}]" in module
+    assert "def test_" in (copy / "tests" / f"test_{MODULE}.py").read_text(encoding="utf-8")
+    nav = re.findall(r"^\s*- (lessons/[\w.-]+)\s*$", (copy / "mkdocs.yml").read_text(encoding="utf-8"), re.M)
+    assert nav[-1] == f"lessons/{name}.md" and nav[-2].startswith(f"lessons/{lesson['previous']}-")
+    for lang, title in (("ko", TITLE_KO), ("en", TITLE_EN)):
+        home = (copy / "docs" / f"index.{lang}.md").read_text(encoding="utf-8")
+        # the new row follows the previous lesson's row in the same table (no blank line between)
+        assert re.search(rf"^\| {int(lesson['previous'])}\. .*\|\n\| {int(lesson['nn'])}\. \[{title}\]\(lessons/{name}\.md\) \|",
+                         home, re.M), f"index.{lang}.md: no row for the new lesson after the previous one"
+
+
+def test_the_new_tests_and_the_parity_tests_pass_in_the_copy(lesson):
+    result = pytest_in(lesson["copy"], f"tests/test_{MODULE}.py", "tests/test_parity.py", "-m", "not build")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout
+
+
+def test_the_new_test_fails_when_the_function_is_broken(lesson):
+    module = lesson["copy"] / "src" / "dlnotes" / f"{MODULE}.py"
+    original = module.read_text(encoding="utf-8")
+    assert original.count("return x.copy()") == 1
+    try:
+        module.write_text(original.replace("return x.copy()", "return x * 2"), encoding="utf-8")
+        result = pytest_in(lesson["copy"], f"tests/test_{MODULE}.py")
+        assert result.returncode == 1 and " failed" in result.stdout, result.stdout[-3000:]
+    finally:
+        module.write_text(original, encoding="utf-8")
+
+
+def test_a_taken_number_or_a_bad_name_is_refused_and_nothing_changes(lesson):
+    copy = lesson["copy"]
+    before = {p: p.read_bytes() for p in (copy / "mkdocs.yml", copy / "docs" / "index.ko.md")}
+    for args in ((lesson["nn"], "other"), ("7", "x"), ("99", "Bad_Slug"), ("99", "x", "--module", "nope")):
+        result = new_lesson(copy, *args)
+        assert result.returncode == 2 and "error:" in result.stderr, (args, result.stdout, result.stderr)
+    assert before == {p: p.read_bytes() for p in before}
+    assert not list((copy / "docs" / "lessons").glob("99-*"))
+
+
+@pytest.mark.build
+def test_the_copy_builds_strictly_with_the_new_lesson(lesson, request):
+    # A second cold build of the whole site (about two minutes on two cores): always in CI, and
+    # locally when build tests are selected by name (-m build).
+    if not IN_CI and "build" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("the copy's full strict build runs with CI=true or -m build (about two minutes)")
+    copy, name = lesson["copy"], lesson["name"]
+    site = copy / "site-test"
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
+                            cwd=copy, env=env_for(copy), capture_output=True, text=True)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-6000:]
+    assert not re.search(r"^WARNING", log, re.M), log[-6000:]
+    problems = []
+    for lang in ("ko", "en"):
+        base = site / "en" if lang == "en" else site
+        page = base / "lessons" / name / "index.html"
+        code = "\n".join(c.get_text() for c in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("pre code"))
+        assert f"def {MODULE}(x):" in code, f"{lang}: the embedded function is not on the page"
+        for built in (page, base / "index.html"):
+            problems += [f"{built.relative_to(site)}: {p}" for p in raw_markdown(built.read_text(encoding="utf-8"))]
+    assert not problems, "\n".join(problems)
+    links = check_links(ensure_linkinator(), site)
+    assert not broken(site, links), "\n".join(broken(site, links))
+    assert len(html_pages(site)) == len(html_pages(site / "en")) * 2
