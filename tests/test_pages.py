@@ -434,7 +434,8 @@ def test_the_hook_reuses_a_page_only_while_its_inputs_stay_the_same(tmp_path, mo
         ```
     ''')
     fake_page = SimpleNamespace(file=SimpleNamespace(src_uri="demo.en.md", dest_uri="demo/index.html", locale="en"))
-    config = SimpleNamespace(site_dir=str(tmp_path / "site"))
+    (tmp_path / "docs").mkdir()
+    config = SimpleNamespace(site_dir=str(tmp_path / "site"), docs_dir=str(tmp_path / "docs"), exclude_docs=None)
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.delenv("DLNOTES_PAGECODE_CACHE", raising=False)
     monkeypatch.setattr(buildcache, "CACHE_DIR", tmp_path / "cache")
@@ -442,7 +443,10 @@ def test_the_hook_reuses_a_page_only_while_its_inputs_stay_the_same(tmp_path, mo
 
     def build(markdown):
         pagecode.on_pre_build(config)
-        out = pagecode.on_page_markdown(markdown, fake_page, config, None)
+        try:
+            out = pagecode.on_page_markdown(markdown, fake_page, config, None)
+        finally:
+            pagecode.on_post_build(config)
         return out, dict(pagecode.REPORT["demo.en.md"])
 
     first, report1 = build(md)
@@ -456,3 +460,140 @@ def test_the_hook_reuses_a_page_only_while_its_inputs_stay_the_same(tmp_path, mo
     monkeypatch.setenv("DLNOTES_PAGECODE_CACHE", "0")
     _, report = build(md)
     assert runs.read_text().count("ran") == 3 and report["ran"] == 1
+
+
+# ---- the worker that runs pages ahead of the build ----------------------------------------------
+
+def test_the_worker_gives_what_the_build_would_have_computed():
+    jobs = [pagecode.Job("k-plot", "plot.md", ["import matplotlib.pyplot as plt", "plt.plot([1, 2])\nprint(6 * 7)"]),
+            pagecode.Job("k-fail", "fail.md", ["1 / 0"]),
+            pagecode.Job("k-warn", "warn.md", ["import numpy as np", "print(np.exp(np.float32(1000)))"])]
+    prefetcher = pagecode.Prefetcher(jobs)
+    try:
+        prefetcher.thread.join(timeout=120)  # let it run every job before the build asks
+        assert not prefetcher.thread.is_alive()
+        got = {job.label: prefetcher.take(job.key) for job in jobs}
+        assert prefetcher.take("a page it never had") is None
+    finally:
+        prefetcher.stop()
+    assert prefetcher.process.returncode is not None, "the worker process must end"
+    assert got["fail.md"] is None  # the build runs it again and reports the error itself
+    with pytest.raises(pagecode.PageCodeError, match="ZeroDivisionError"):
+        pagecode.run_blocks(jobs[1].codes, "fail.md")
+    for job in (jobs[0], jobs[2]):
+        expected = pagecode.run_blocks(job.codes, job.label)  # in this process, as the build would
+        assert [(o.text, o.figures) for o in got[job.label]] == [(o.text, o.figures) for o in expected]
+    assert got["plot.md"][1].text == "42\n" and len(got["plot.md"][1].figures) == 1
+    assert "RuntimeWarning: overflow" in got["warn.md"][1].text
+
+
+def test_a_page_the_build_reaches_first_is_withdrawn_from_the_worker(tmp_path):
+    marker = tmp_path / "ran.txt"
+    job = pagecode.Job("k", "slow.md", [f"open({str(marker)!r}, 'a').write('worker ')"])
+    prefetcher = pagecode.Prefetcher([job])
+    try:
+        result = prefetcher.take("k")  # most likely before the worker is ready (it imports first)
+        if result is None:  # withdrawn: the worker never runs it
+            prefetcher.thread.join(timeout=60)
+            assert not marker.exists()
+        else:  # the worker was already on it: the build waited for its result
+            assert marker.read_text() == "worker "
+    finally:
+        prefetcher.stop()
+
+
+# ---- notebooks ----------------------------------------------------------------------------------
+
+notebooks = load_hook("notebooks")
+
+
+def write_notebook(path, *cells):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_notebook_cell_that_raises_fails_the_build(tmp_path):
+    nb = write_notebook(tmp_path / "bad.ipynb", "x = 1", "raise ValueError('broken cell')", "y = 2")
+    with pytest.raises(notebooks.NotebookError, match="broken cell"):
+        notebooks.execute(nb)
+
+
+def test_a_missing_glyph_in_a_notebook_fails_the_build(tmp_path):
+    nb = write_notebook(tmp_path / "boxes.ipynb", "import matplotlib\nmatplotlib.use('Agg')\n"
+                        "import matplotlib.pyplot as plt\nplt.rcParams['font.family'] = ['DejaVu Sans']\n"
+                        "plt.title('시그모이드')\nplt.gcf().canvas.draw()")
+    with pytest.raises(notebooks.NotebookError, match="missing from"):
+        notebooks.execute(nb)
+
+
+def test_an_executed_notebook_is_reused_only_while_it_is_unchanged(tmp_path, monkeypatch):
+    import nbformat
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("DLNOTES_PAGECODE_CACHE", raising=False)
+    monkeypatch.setattr(buildcache, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(notebooks, "_STATE", {**notebooks._STATE, "depth": 0, "running": {}, "sources": {}})
+    runs = []
+    real_execute = notebooks.execute
+    monkeypatch.setattr(notebooks, "execute", lambda path, label=None: runs.append(label) or real_execute(path, label))
+    nb = write_notebook(tmp_path / "demo.en.ipynb", "print(6 * 7)")
+    config = type("Config", (), {"docs_dir": str(tmp_path / "docs")})()
+
+    def build():
+        notebooks.on_pre_build(config)
+        try:
+            copy = notebooks.executed_copy(nb, "demo.en.ipynb")
+        finally:
+            notebooks.on_post_build(config)
+        return nbformat.read(copy, as_version=4)
+
+    first = build()
+    assert first.cells[0].outputs[0]["text"] == "42\n" and len(runs) == 1
+    assert build().cells[0].outputs == first.cells[0].outputs and len(runs) == 1
+    write_notebook(nb, "print(6 * 8)")
+    assert build().cells[0].outputs[0]["text"] == "48\n" and len(runs) == 2
+
+
+def test_notebook_styles_go_to_one_shared_file(tmp_path):
+    css_page = ('<div>a</div><style type="text/css">\n@charset "UTF-8";.jp-Cell{color:red}</style>'
+                '<style>.jp-X{margin:0}</style><p>b</p>\n<style>\n[\'pre { line-height: 125%; }\']</style>')
+    html_ko, path_ko = notebooks.move_styles_to_file(css_page, tmp_path, "lessons/nb")
+    html_en, path_en = notebooks.move_styles_to_file(css_page, tmp_path, "en/lessons/nb")
+    assert path_ko == path_en, "the same CSS must be the same file"
+    assert "<style" not in html_ko and "<div>a</div>" in html_ko and "<p>b</p>" in html_ko
+    assert html_ko.count("<link") == 1
+    href = re.search(r'href="([^"]+)"', html_en).group(1)
+    assert os.path.normpath(os.path.join("en/lessons/nb", href)) == path_en
+    css = (tmp_path / path_ko).read_text(encoding="utf-8")
+    assert css.startswith('@charset "UTF-8";') and css.count("@charset") == 1
+    assert css.index(".jp-Cell{color:red}") < css.index(".jp-X{margin:0}") and "line-height: 125%" not in css
+
+
+def test_notebook_pages_are_small_and_their_outputs_stay_out_of_search(built_site):
+    from bs4 import BeautifulSoup
+
+    site = built_site[0]
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    for notebook in NOTEBOOKS:
+        name, lang = rel(notebook).split(".")[0], notebook.suffixes[-2].lstrip(".")
+        page = site / ("en" if lang == "en" else "") / name / "index.html"
+        html = page.read_text(encoding="utf-8")
+        soup = BeautifulSoup(html, "html.parser")
+        assert not [s for s in soup.find_all("style") if len(s.get_text()) > 2000], "JupyterLab CSS inlined"
+        (link,) = [a for a in soup.find_all("link", rel="stylesheet") if "jupyter" in a["href"]]
+        assert (page.parent / link["href"]).resolve().is_file()
+        images = sum(len(img["src"]) for img in soup.select(".jp-OutputArea img"))
+        assert len(html) - images < 120_000, f"{page}: {len(html) - images} bytes besides its figures"
+        url = name + "/"
+        texts = " ".join(d["text"] for d in index["docs"] if d["location"].split("#")[0].endswith(url))
+        assert texts, f"{url} is not in the search index"
+        outputs = [o.get_text(" ", strip=True) for o in soup.select(".jp-OutputArea")]
+        outputs = [o for o in outputs if len(o) > 20]
+        assert outputs, "the notebook shows outputs"
+        for text in outputs:
+            assert text[:40] not in texts, f"notebook output in the search index: {text[:40]!r}"
+        assert "Copied!" not in texts and "In [1]:" not in texts

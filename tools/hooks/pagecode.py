@@ -18,6 +18,12 @@ A page's results are cached by content (tools/hooks/buildcache.py: the page's co
 package, the data, the installed versions, this file): an unchanged page is not run again.
 ``DLNOTES_PAGECODE_CACHE=0`` (and CI) runs everything. ``$DLNOTES_PAGECODE_REPORT`` names a
 JSON file that receives, per page, the blocks and whether they ran or came from the cache.
+
+Pages are independent, so when several must run, a second process (this file, run as a
+script) runs them from the last page backwards while the build works forwards from the first:
+two cores, about half the wait. The build uses a result only if it was computed from exactly
+the code the page hands the hook (same key); a page that fails in the worker is run again in
+the build, which reports the error. ``DLNOTES_PAGECODE_WORKER=0`` runs every page in the build.
 """
 
 import contextlib
@@ -25,11 +31,15 @@ import hashlib
 import html
 import importlib.util
 import io
+import json
 import logging
 import os
 import posixpath
 import re
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 import traceback
 import warnings
@@ -37,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
+from mkdocs.plugins import event_priority
 
 matplotlib.use("Agg")  # no display at build time
 import matplotlib.pyplot as plt  # noqa: E402
@@ -207,6 +218,7 @@ class FigureFiles:
             fd, partial = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(svg)
+            os.chmod(partial, 0o644)  # mkstemp makes it private; the site is public
             os.replace(partial, target)
         self.files[path] = svg
         return path
@@ -304,11 +316,7 @@ def _run(codes, label, namespace, outcomes, mathtext_log):
 
 def page_language(page):
     """The page's language code ('ko' or 'en'), from the i18n plugin or the file name."""
-    locale = getattr(page.file, "locale", None)
-    if locale:
-        return locale
-    suffixes = Path(page.file.src_uri).suffixes
-    return suffixes[-2].lstrip(".") if len(suffixes) > 1 else "ko"
+    return getattr(page.file, "locale", None) or page_language_of(page.file.src_uri)
 
 
 # ---- putting the results into the page ----------------------------------------------------------
@@ -422,7 +430,7 @@ def _from_json(value, count):
 # ---- MkDocs hook -------------------------------------------------------------------------------
 
 
-def on_config(config):
+def _hypothesis_profile():
     # Pages run property tests (lesson 3). At build time: the same examples on every build (so
     # the page shows the same counterexample), no per-example deadline on a busy machine, and no
     # example database written into the work tree.
@@ -430,23 +438,180 @@ def on_config(config):
 
     settings.register_profile("dlnotes-build", derandomize=True, deadline=None, database=None)
     settings.load_profile("dlnotes-build")
+
+
+# ---- a second process for the pages ahead -------------------------------------------------------
+
+
+
+@dataclass
+class Job:
+    key: str
+    label: str
+    codes: list
+
+
+class Prefetcher:
+    """Runs pages' code in a worker process, taking jobs from the end of the list.
+
+    The build calls :meth:`take` for each page in its own order: it gets the worker's result,
+    waits for it if the worker is busy with that page, or gets None and runs the page itself
+    (the job is then withdrawn from the worker). The worker takes its first job only once it
+    has imported everything (a few seconds): a page the build reaches before that, it runs
+    itself.
+    """
+
+    def __init__(self, jobs):
+        self.pending = list(jobs)
+        self.running = None  # key of the job the worker is running
+        self.done = {}  # key -> outcomes (None: the worker failed on it)
+        self.lock = threading.Condition()
+        self.process = subprocess.Popen(
+            [sys.executable, "-P", __file__, "--worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True, encoding="utf-8")
+        self.thread = threading.Thread(target=self._feed, name="pagecode-prefetch", daemon=True)
+        self.thread.start()
+
+    def _feed(self):
+        try:
+            if self.process.stdout.readline().strip() != "ready":
+                return
+            while True:
+                with self.lock:
+                    if not self.pending:
+                        break
+                    job = self.pending.pop()
+                    self.running = job.key
+                outcomes = None
+                try:
+                    self.process.stdin.write(json.dumps({"label": job.label, "codes": job.codes}) + "\n")
+                    self.process.stdin.flush()
+                    reply = json.loads(self.process.stdout.readline() or "null")
+                    if isinstance(reply, dict) and "outcomes" in reply:
+                        outcomes = _from_json(reply["outcomes"], len(job.codes))
+                except (OSError, ValueError):
+                    pass  # the worker died: the build runs what is left itself
+                with self.lock:
+                    self.done[job.key] = outcomes
+                    self.running = None
+                    self.lock.notify_all()
+                if outcomes is None and self.process.poll() is not None:
+                    break
+        finally:
+            self.stop()
+
+    def take(self, key):
+        """The worker's outcomes for ``key``, or None: then the caller runs the page."""
+        with self.lock:
+            self.pending = [job for job in self.pending if job.key != key]
+            while self.running == key:
+                self.lock.wait()
+            return self.done.pop(key, None)
+
+    def stop(self):
+        """Withdraw what is left; end the worker (at once if it is still running a page)."""
+        with self.lock:
+            self.pending = []
+        if self.process.poll() is None:
+            self.process.kill()  # it keeps nothing: results travel in the replies
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError, ValueError):
+                stream.close()
+        if threading.current_thread() is not self.thread:
+            self.thread.join()
+
+
+def _worker():
+    """Answer one JSON line per page on stdout: the outcomes of its code, or an error."""
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # anything else written to stdout (a subprocess, C code) goes to stderr
+    _hypothesis_profile()
+    import dlnotes.plotting  # noqa: F401  (most pages import it: be ready)
+
+    replies.write("ready\n")
+    replies.flush()
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            reply = {"outcomes": _to_json(run_blocks(request["codes"], request["label"]))}
+        except Exception as err:  # the build runs the page again and reports the error itself
+            reply = {"error": str(err)}
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+
+
+def _page_jobs(config, cache):
+    """One Job per page of every language whose code must run (not in the cache)."""
+    from mkdocs.utils import meta
+
+    docs = Path(config.docs_dir)
+    jobs = []
+    for path in sorted(docs.rglob("*.md"), key=lambda p: (page_language_of(p.name) != "ko", str(p))):
+        label = path.relative_to(docs).as_posix()
+        if config.exclude_docs and config.exclude_docs.match_file(label):
+            continue
+        try:
+            markdown, _ = meta.get_data(path.read_text(encoding="utf-8-sig"))
+            codes = [b.code for b in find_blocks(markdown) if b.runs]
+        except (OSError, UnicodeDecodeError, PageCodeError):
+            continue  # the build reports it when it gets to this page
+        if not codes:
+            continue
+        key = _key(label, page_language_of(path.name), codes)
+        if cache is None or _from_json(cache.get(label, key), len(codes)) is None:
+            jobs.append(Job(key, label, codes))
+    return jobs
+
+
+def page_language_of(name):
+    """The language of a file named page.<lang>.md ('ko' without a language suffix)."""
+    suffixes = Path(name).suffixes
+    return suffixes[-2].lstrip(".") if len(suffixes) > 1 else "ko"
+
+
+def on_config(config):
+    _hypothesis_profile()
     return config
 
 
 REPORT = {}  # page -> blocks, how many ran / came from the cache, seconds
-_STATE = {"fingerprint": None, "cache": None}
-
-
-def on_pre_build(config):
-    # Once per build (and per rebuild of `mkdocs serve`): the package or the data may have changed.
-    _STATE["fingerprint"] = None
-    _STATE["cache"] = buildcache.Cache() if buildcache.enabled() else None
+# One build, and the other languages' builds that mkdocs-static-i18n runs inside it, share one
+# fingerprint (one snapshot of the inputs) and one worker. `depth` counts the nested builds.
+_STATE = {"depth": 0, "fingerprint": None, "cache": None, "prefetcher": None, "written": []}
 
 
 def _fingerprint():
     if _STATE["fingerprint"] is None:
         _STATE["fingerprint"] = buildcache.fingerprint([__file__])
     return _STATE["fingerprint"]
+
+
+def _key(label, lang, codes):
+    # Without the cache, a key only has to match the worker's jobs in this build.
+    return page_key(_fingerprint() if _STATE["cache"] else "this build", label, lang, codes)
+
+
+def _end_of_build():
+    if _STATE["prefetcher"] is not None:
+        _STATE["prefetcher"].stop()
+    _STATE.update(depth=0, fingerprint=None, cache=None, prefetcher=None, written=[])
+
+
+def on_pre_build(config):
+    if _STATE["depth"] == 0:
+        _end_of_build()  # a fresh build (or a rebuild of `mkdocs serve`): inputs may have changed
+        REPORT.clear()
+        _STATE["cache"] = buildcache.Cache() if buildcache.enabled() else None
+        # `mkdocs serve` keeps this process: import the package afresh, as the worker does, so
+        # page code runs the package as it is now (and as the fingerprint hashed it).
+        for name in [n for n in sys.modules if n == "dlnotes" or n.startswith("dlnotes.")]:
+            del sys.modules[name]
+        # The pages of every language, read from disk, go to the worker now.
+        jobs = _page_jobs(config, _STATE["cache"])
+        if jobs and os.environ.get("DLNOTES_PAGECODE_WORKER") != "0":
+            _STATE["prefetcher"] = Prefetcher(jobs)
+    _STATE["depth"] += 1
 
 
 def on_page_markdown(markdown, page, config, files):
@@ -458,30 +623,55 @@ def on_page_markdown(markdown, page, config, files):
         blocks = find_blocks(markdown)
         runnable = [b for b in blocks if b.runs]
         codes = [b.code for b in runnable]
+        key = _key(label, lang, codes) if runnable else None
         cache = _STATE["cache"] if runnable else None
-        key = page_key(_fingerprint(), label, lang, codes) if cache else None
         results = _from_json(cache.get(label, key), len(codes)) if cache else None
         cached = results is not None
-        if not cached:
-            results = run_blocks(codes, label)
-            if cache:
-                cache.put(label, key, _to_json(results))
+        where = "cache" if cached else "build"
+        if not cached and runnable and _STATE["prefetcher"] is not None:
+            results = _STATE["prefetcher"].take(key)
+            where = "worker" if results is not None else where
+        if results is None:
+            results = run_blocks(codes, label) if runnable else []
+        if not cached and cache:
+            cache.put(label, key, _to_json(results))
+            _STATE["written"].append((label, key))
         rendered = insert_outcomes(markdown, blocks, dict(zip(map(id, runnable), results)), lang,
                                    FigureFiles(config.site_dir), posixpath.dirname(page.file.dest_uri))
     except PageCodeError as err:
         raise PluginError(str(err)) from None
     REPORT[label] = {"blocks": len(runnable), "ran": 0 if cached else len(runnable),
-                     "cached": len(runnable) if cached else 0,
-                     "seconds": round(time.perf_counter() - start, 2)}
+                     "cached": len(runnable) if cached else 0, "where": where if runnable else None,
+                     "seconds": round(time.perf_counter() - start, 2)}  # what the build waited
     return rendered
 
 
+@event_priority(-200)  # after mkdocs-static-i18n's (-100), which builds the other languages
 def on_post_build(config):
-    import json
+    _STATE["depth"] -= 1
+    if _STATE["depth"] <= 0:
+        pages = [entry for entry in REPORT.values() if entry["blocks"]]
+        log.info("page code: %d blocks ran, %d from the cache (%d pages, %.1f s)",
+                 sum(e["ran"] for e in pages), sum(e["cached"] for e in pages), len(pages),
+                 sum(e["seconds"] for e in pages))
+        if os.environ.get("DLNOTES_PAGECODE_REPORT"):
+            Path(os.environ["DLNOTES_PAGECODE_REPORT"]).write_text(json.dumps(REPORT, indent=1), encoding="utf-8")
+        if _STATE["written"] and buildcache.fingerprint([__file__]) != _STATE["fingerprint"]:
+            # An input changed while the build ran: what was stored may not match its key.
+            log.info("page code: the package or the data changed during the build; its results "
+                     "are not kept in the cache")
+            for label, key in _STATE["written"]:
+                _STATE["cache"].path(label, key).unlink(missing_ok=True)
+        _end_of_build()
 
-    pages = [entry for entry in REPORT.values() if entry["blocks"]]
-    log.info("page code: %d blocks ran, %d from the cache (%d pages, %.1f s)",
-             sum(e["ran"] for e in pages), sum(e["cached"] for e in pages), len(pages),
-             sum(e["seconds"] for e in pages))
-    if os.environ.get("DLNOTES_PAGECODE_REPORT"):
-        Path(os.environ["DLNOTES_PAGECODE_REPORT"]).write_text(json.dumps(REPORT, indent=1), encoding="utf-8")
+
+def on_build_error(error):
+    _end_of_build()
+
+
+def on_shutdown():
+    _end_of_build()
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--worker"]:
+    _worker()
