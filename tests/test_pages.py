@@ -597,3 +597,34 @@ def test_notebook_pages_are_small_and_their_outputs_stay_out_of_search(built_sit
         for text in outputs:
             assert text[:40] not in texts, f"notebook output in the search index: {text[:40]!r}"
         assert "Copied!" not in texts and "In [1]:" not in texts
+
+
+def test_a_rendered_notebook_is_reused_only_for_the_same_executed_notebook(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from mkdocs.structure.toc import get_toc
+
+    toc = [{"level": 1, "id": "title", "name": "Title", "children": [
+        {"level": 2, "id": "part", "name": "Part", "children": []}]}]
+    executed = tmp_path / "nb.ko.ipynb"
+    executed.write_text('{"cells": []}', encoding="utf-8")
+    monkeypatch.setattr(notebooks, "_STATE", {**notebooks._STATE, "cache": buildcache.Cache(tmp_path / "cache"),
+                                              "fingerprint": "f"})
+    renders = []
+
+    def page_with(content):
+        page = SimpleNamespace(file=SimpleNamespace(src_uri="nb.ko.ipynb", abs_src_path=str(executed)))
+
+        def jupyter_render(config, files):  # what mkdocs-jupyter's render sets
+            renders.append(content)
+            page.content, page.toc, page.title = content, get_toc(toc), "Title"
+        page.render = jupyter_render
+        notebooks._cache_rendering(page, {"theme": "", "show_input": True})
+        page.render(None, None)
+        return page
+
+    first, second = page_with("<p>one</p>"), page_with("<p>two</p>")
+    assert renders == ["<p>one</p>"] and second.content == "<p>one</p>" and second.title == "Title"
+    assert [(a.title, a.id, [c.id for c in a.children]) for a in second.toc] == [("Title", "title", ["part"])]
+    executed.write_text('{"cells": [1]}', encoding="utf-8")  # another execution: rendered again
+    assert page_with("<p>three</p>").content == "<p>three</p>" and len(renders) == 2

@@ -38,7 +38,7 @@ import time
 from pathlib import Path, PurePosixPath
 
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File
 
 FIGURE = {"ko": "그림", "en": "Figure"}
@@ -296,7 +296,44 @@ def on_pre_page(page, config, files):
     except NotebookError as err:
         raise PluginError(str(err)) from None
     _STATE["sources"][page.file.src_uri] = original
+    if _STATE["cache"] and isinstance(config.plugins.get("mkdocs-jupyter"), BasePlugin):
+        _cache_rendering(page, config.plugins["mkdocs-jupyter"].config)
     return page
+
+
+def _cache_rendering(page, jupyter_config):
+    """Reuse mkdocs-jupyter's HTML for an unchanged executed notebook (nbconvert takes ~0.5 s).
+
+    Keyed by the executed notebook, the plugin's settings and the shared fingerprint (which
+    covers the nbconvert and mkdocs-jupyter versions and this file).
+    """
+    from mkdocs.structure.toc import get_toc
+
+    label = page.file.src_uri
+    executed = Path(page.file.abs_src_path).read_text(encoding="utf-8")
+    settings = repr(sorted((k, repr(v)) for k, v in jupyter_config.items()))
+    key = buildcache.key(_STATE["fingerprint"], "notebook-html", label, executed, settings)
+    group = f"{label}.html"
+    jupyter_render = page.render  # mkdocs-jupyter's: sets content, toc and title
+
+    def render(config, files):
+        hit = _STATE["cache"].get(group, key)
+        if hit is not None:
+            page.content, page.toc = hit["content"], get_toc(hit["toc"])
+            if hit["title"] is not None:
+                page.title = hit["title"]
+            return
+        title_before = vars(page).get("title")  # set by the nav, or by the render: not computed
+        jupyter_render(config, files)
+        title = vars(page).get("title")
+        title = title if title != title_before else None
+        _STATE["cache"].put(group, key, {"content": page.content, "toc": _toc_tokens(page.toc), "title": title})
+
+    page.render = render
+
+
+def _toc_tokens(toc):
+    return [{"level": a.level, "id": a.id, "name": a.title, "children": _toc_tokens(a.children)} for a in toc]
 
 
 def on_page_content(html, page, config, files):
