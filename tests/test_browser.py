@@ -1,17 +1,22 @@
 """The built site in a real browser (headless Debian chromium driven by Playwright).
 
 Pages load nothing from other hosts, the language switcher stays on the lesson, search finds
-Korean and English words, dark mode toggles, copy buttons copy, formulas and figures render.
+Korean and English words (its index loads only when the reader starts a search), dark mode toggles,
+copy buttons copy, formulas and figures render. Fonts: with the Korean system font (Debian's
+fonts-noto-cjk) no page downloads a font file; in a browser without any Korean font (fontconfig
+limited to DejaVu and Liberation) Hangul is drawn with the site's web font, and an English lesson
+fetches only its small menu slice. The site is served with gzip, as GitHub Pages serves it.
 """
 
-import functools
-import http.server
+import importlib.util
 import json
 import os
 import shutil
-import threading
+from pathlib import Path
 
 import pytest
+
+from conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -25,33 +30,43 @@ def find_chromium():
     return next((c for c in candidates if c and os.path.exists(c)), None)
 
 
-@pytest.fixture(scope="session")
-def browser():
+def chromium_or_skip():
     path = find_chromium()
     if path is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is not installed: CI must install it (scripts/test.sh runs apt-get)")
         pytest.skip("chromium is not installed; `bash scripts/test.sh` installs it (apt-get, as root)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def playwright_session():
+    chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield p
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+@pytest.fixture(scope="session")
+def browser(playwright_session):
+    browser = playwright_session.chromium.launch(executable_path=chromium_or_skip(), headless=True,
+                                                 args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+def _serve_gzip():
+    spec = importlib.util.spec_from_file_location("dlnotes_serve_gzip", ROOT / "tools" / "serve_gzip.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")
 def base_url(built_site):
-    handler = functools.partial(QuietHandler, directory=str(built_site[0]))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server, url = _serve_gzip().start(built_site[0])
+    yield url
     server.shutdown()
     server.server_close()
 
@@ -146,5 +161,253 @@ def test_formulas_and_figures_render(page):
     page.goto("/lessons/03-softmax/", wait_until="networkidle")
     widths = page.eval_on_selector_all("math", "els => els.map(e => e.getBoundingClientRect().width)")
     assert widths and min(widths) > 0
-    figures = page.eval_on_selector_all("img.dl-figure", "els => els.map(e => e.naturalWidth)")
+    # Figures load lazily: ask for each one, then wait until it is decoded.
+    figures = page.eval_on_selector_all(
+        "img.dl-figure", "els => Promise.all(els.map(e => { e.loading = 'eager'; return e.decode().then(() => e.naturalWidth); }))")
     assert figures and min(figures) > 0
+
+
+# ---- the search index loads when the reader starts a search ------------------------------------
+
+def index_requests(page):
+    return [url for url in page.requests if "search_index.json" in url]
+
+
+@pytest.mark.parametrize("path", ["/", "/lessons/09-backpropagation/", "/en/lessons/10-training/"])
+def test_search_index_waits_until_the_reader_starts_a_search(page, path):
+    page.goto(path, wait_until="networkidle")
+    page.mouse.wheel(0, 2000)  # reading, scrolling: still no index
+    page.wait_for_timeout(500)
+    assert index_requests(page) == []
+    with page.expect_response(lambda r: "search_index.json" in r.url) as response:
+        page.locator("input.md-search__input").click()
+    assert response.value.ok
+    assert len(index_requests(page)) == 1
+
+
+def test_search_icon_on_a_phone_loads_the_index(browser, base_url):
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844},
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto("/lessons/01-perceptron/", wait_until="networkidle")
+    assert [u for u in requests if "search_index.json" in u] == []
+    with page.expect_response(lambda r: "search_index.json" in r.url):
+        page.locator("label.md-header__button[for=__search]").first.tap()
+    box = page.locator("input.md-search__input")
+    box.fill("퍼셉트론을")
+    box.press("End")
+    results = page.locator(".md-search-result__item a")
+    results.first.wait_for(timeout=10_000)
+    assert "01-perceptron" in results.first.get_attribute("href")
+    context.close()
+
+
+def test_search_works_at_once_from_a_keyboard_shortcut(page):
+    page.goto("/en/lessons/03-softmax/", wait_until="networkidle")
+    assert index_requests(page) == []
+    page.keyboard.press("/")  # Material's shortcut focuses the search box
+    box = page.locator("input.md-search__input")
+    box.fill("softmax")
+    box.press("End")
+    page.locator(".md-search-result__item a").first.wait_for(timeout=10_000)
+    assert len(index_requests(page)) == 1
+
+
+def test_search_result_link_highlights_with_the_index(page):
+    page.goto("/lessons/03-softmax/?h=%EC%86%8C%ED%94%84%ED%8A%B8%EB%A7%A5%EC%8A%A4", wait_until="networkidle")
+    assert len(index_requests(page)) == 1  # ?h= asks for highlighting: the index is needed
+    page.locator("article mark").first.wait_for(timeout=10_000)
+
+
+# ---- fonts ---------------------------------------------------------------------------------------
+
+FONT_FILES = (".woff2", ".woff", ".ttf", ".otf")
+HANGUL_CHECKS = {  # selector of an element whose text has Hangul, on each page
+    "/lessons/09-backpropagation/": ["article p", "article pre code .c1"],
+    "/lessons/01-perceptron/": ["article math mtext"],
+    "/lessons/02-activations-notebook/": [".jp-Notebook .jp-RenderedHTMLCommon p", ".jp-Notebook pre"],
+}
+
+
+def platform_fonts(page, selector):
+    """Fonts Chromium used to draw the text of the first element matching ``selector`` that has
+    Hangul: [(family, is web font, glyphs)] (DevTools CSS.getPlatformFontsForNode)."""
+    handle = page.evaluate_handle(
+        """sel => [...document.querySelectorAll(sel)].find(e => /[\\uac00-\\ud7a3]/.test(e.textContent))""",
+        selector)
+    assert handle.as_element() is not None, f"no {selector} with Hangul"
+    handle.as_element().scroll_into_view_if_needed()  # blocks off screen are not laid out yet
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.evaluate("el => el.setAttribute('data-dl-probe', '1')", handle)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-dl-probe]"})["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    page.evaluate("el => el.removeAttribute('data-dl-probe')", handle)
+    cdp.detach()
+    return [(f["familyName"], f["isCustomFont"], f["glyphCount"]) for f in fonts]
+
+
+@pytest.mark.parametrize("path", ["/", "/lessons/09-backpropagation/", "/lessons/02-activations-notebook/",
+                                  "/en/lessons/10-training/", "/glossary/"])
+def test_with_a_korean_system_font_no_font_file_is_downloaded(page, path):
+    page.goto(path, wait_until="networkidle")
+    page.mouse.wheel(0, 20_000)
+    page.wait_for_timeout(300)
+    assert [u for u in page.requests if u.endswith(FONT_FILES)] == []
+
+
+@pytest.mark.parametrize("path, selector", [(p, s) for p, sels in HANGUL_CHECKS.items() for s in sels])
+def test_with_a_korean_system_font_hangul_uses_it(page, path, selector):
+    page.goto(path, wait_until="networkidle")
+    fonts = platform_fonts(page, selector)
+    korean = [f for f in fonts if "CJK" in f[0]]
+    assert korean and not any(custom for _, custom, _ in fonts), fonts
+
+
+NO_KOREAN_FONTS = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <dir>/usr/share/fonts/truetype/dejavu</dir>
+  <dir>/usr/share/fonts/truetype/liberation</dir>
+  <cachedir>{cache}</cachedir>
+  <config><rescan><int>0</int></rescan></config>
+</fontconfig>
+"""
+
+
+@pytest.fixture(scope="session")
+def browser_without_korean(playwright_session, tmp_path_factory):
+    """Chromium that sees only DejaVu and Liberation: a system without any Korean font."""
+    path = chromium_or_skip()
+    if not Path("/usr/share/fonts/truetype/dejavu").is_dir():
+        pytest.fail("fonts-dejavu-core is missing (chromium depends on it)")
+    folder = tmp_path_factory.mktemp("fontconfig")
+    conf = folder / "fonts.conf"
+    conf.write_text(NO_KOREAN_FONTS.format(cache=folder / "cache"), encoding="utf-8")
+    browser = playwright_session.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS,
+                                                 env={**os.environ, "FONTCONFIG_FILE": str(conf)})
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def bare_page(browser_without_korean, base_url):
+    context = browser_without_korean.new_context(base_url=base_url, color_scheme="light")
+    page = context.new_page()
+    page.requests = []
+    page.on("request", lambda r: page.requests.append(r.url))
+    yield page
+    context.close()
+
+
+def test_the_bare_browser_really_has_no_korean_font(bare_page):
+    bare_page.set_content('<p style="font-family: sans-serif">한국어</p>')
+    fonts = platform_fonts(bare_page, "p")
+    assert not any("CJK" in f or "Nanum" in f for f, _, _ in fonts), fonts
+
+
+@pytest.mark.parametrize("path, selector", [(p, s) for p, sels in HANGUL_CHECKS.items() for s in sels])
+def test_without_a_korean_font_hangul_comes_from_the_web_font(bare_page, path, selector):
+    bare_page.goto(path, wait_until="networkidle")
+    bare_page.evaluate("document.fonts.ready")
+    fonts = platform_fonts(bare_page, selector)
+    web = [f for f in fonts if f[1]]  # a web font reports the family name inside its file
+    assert web and web[0][0] == "NanumGothic" and web[0][2] > 0, fonts
+    fetched = [u.rsplit("/", 1)[-1] for u in bare_page.requests if u.endswith(".woff2")]
+    assert fetched and all(name.startswith("hangul-") for name in fetched), fetched
+
+
+@pytest.mark.parametrize("path", ["/en/lessons/10-training/", "/en/lessons/03-softmax/"])
+def test_without_a_korean_font_an_english_lesson_fetches_only_the_menu_glyphs(bare_page, base_url, path):
+    bare_page.goto(path, wait_until="networkidle")
+    bare_page.mouse.wheel(0, 20_000)
+    bare_page.wait_for_timeout(300)
+    fetched = [u.rsplit("/", 1)[-1] for u in bare_page.requests if u.endswith(FONT_FILES)]
+    assert len(fetched) == 1 and fetched[0].startswith("hangul-menu."), fetched
+    # the slice is a few KB: the language menu's 한국어
+    assert len(bare_page.request.get(f"{base_url}/assets/fonts/{fetched[0]}").body()) < 8_000
+
+
+# ---- dark mode, contrast, phone-size screenshots -------------------------------------------------
+
+AXE = ROOT / "tools" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", ["/lessons/09-backpropagation/", "/lessons/02-activations-notebook/",
+                                  "/en/lessons/03-softmax/"])
+def test_text_contrast_in_both_schemes(browser, base_url, scheme, path):
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail("tools/node is not installed: run `npm ci --prefix tools/node`")
+        pytest.skip("axe-core comes with tools/node: run `npm ci --prefix tools/node`")
+    context = browser.new_context(base_url=base_url, color_scheme=scheme, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(path, wait_until="networkidle")
+    expected = "slate" if scheme == "dark" else "default"
+    assert page.locator("body").get_attribute("data-md-color-scheme") == expected
+    # Draw every block (content-visibility would leave blocks far from the screen undrawn, at a
+    # guessed size, and axe would read colours through them): this checks colours, not layout.
+    page.add_style_tag(content="* { content-visibility: visible !important; }")
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: ['color-contrast', 'link-in-text-block']});
+        return r.violations.map(v => [v.id, v.nodes.length, v.nodes.slice(0, 3).map(n => n.target.join(' ')
+            + ' ' + (n.any[0] && n.any[0].message))]);
+    }""")
+    context.close()
+    assert result == []
+
+
+def test_a_first_visit_in_dark_mode_is_dark_before_the_theme_script_runs(browser, base_url):
+    # Blocks drawn late (content-visibility) must not fade in from the light scheme.
+    context = browser.new_context(base_url=base_url, color_scheme="dark")
+    page = context.new_page()
+    page.route("**/assets/javascripts/bundle.*.js", lambda route: route.abort())
+    page.goto("/lessons/03-softmax/", wait_until="load")
+    assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+    context.close()
+
+
+def test_figures_stay_legible_in_dark_mode(browser, base_url):
+    context = browser.new_context(base_url=base_url, color_scheme="dark")
+    page = context.new_page()
+    page.goto("/lessons/09-backpropagation/", wait_until="networkidle")
+    assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+    figures = page.locator("img.dl-figure")
+    assert figures.count() > 0
+    figure = figures.first
+    figure.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.complete && el.naturalWidth > 0", arg=figure.element_handle())
+    # drawn on a white card, as matplotlib drew it, not on the dark page
+    background = figure.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert background == "rgb(255, 255, 255)", background
+    context.close()
+
+
+SHOTS = [("ko-home", "/"), ("ko-lesson-09", "/lessons/09-backpropagation/"),
+         ("en-lesson-10", "/en/lessons/10-training/"), ("ko-notebook", "/lessons/02-activations-notebook/")]
+
+
+@pytest.mark.parametrize("name, path", SHOTS)
+def test_phone_size_pages_fit_the_screen(browser, base_url, name, path):
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844},
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(path, wait_until="networkidle")
+    # Nothing wider than the phone but what scrolls inside its own box (code, formulas, tables).
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    shots = os.environ.get("DLNOTES_SCREENSHOTS")  # e.g. /tmp/front-shots: look at them
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(shots) / f"{name}.png"))
+        page.mouse.wheel(0, 1600)
+        page.wait_for_timeout(400)
+        page.screenshot(path=str(Path(shots) / f"{name}-2.png"))
+    context.close()
+    assert overflow <= 390, f"{path} is {overflow}px wide on a 390px phone"
