@@ -10,7 +10,7 @@
 #   --site DIR   a built site (default: build one with `mkdocs build --strict` into a temp dir)
 #   --runs N     runs per page; the best performance score is kept (it moves with machine load)
 #   PAGE ...     site paths such as / or /en/lessons/10-training/ (default: every page)
-# Installs what it needs: the venv (scripts/venv.sh), tools/node (npm ci), and with apt-get (as root
+# Installs what it needs (scripts/venv.sh): the venv, tools/node (npm ci), and with apt-get (as root
 # or through sudo) chromium, fonts-noto-cjk and nodejs/npm when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,30 +25,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-apt_install() {  # apt_install PACKAGE...: install Debian packages as root or through sudo
-  local sudo=""
-  [ "$(id -u)" = 0 ] || sudo=$(command -v sudo || true)
-  if [ "$(id -u)" != 0 ] && [ -z "$sudo" ]; then
-    echo "lighthouse.sh: $* missing and apt-get needs root (or sudo)" >&2
-    exit 1
-  fi
-  echo "lighthouse.sh: installing $* (apt-get)" >&2
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
-}
-
-missing=()
-[ -x "${CHROME_PATH:-/usr/bin/chromium}" ] || command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-fc-list ':lang=ko' family 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
-command -v node >/dev/null 2>&1 || missing+=(nodejs)
-command -v npm >/dev/null 2>&1 || missing+=(npm)
-[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
-export CHROME_PATH=${CHROME_PATH:-$(command -v chromium || echo /usr/bin/chromium)}
-
-[ -f tools/node/node_modules/lighthouse/cli/index.js ] || npm ci --prefix tools/node --no-audit --no-fund
-
+source scripts/venv.sh  # install_project, apt_install, install_chromium, install_node_tools
+install_chromium  # Debian's chromium and fonts-noto-cjk
+install_node_tools  # tools/node: Lighthouse (npm ci)
+command -v node >/dev/null 2>&1 || apt_install nodejs
+export CHROME_PATH=${CHROME_PATH:-${DLNOTES_CHROMIUM:-$(command -v chromium || echo /usr/bin/chromium)}}
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import mkdocs, material' 2>/dev/null; then
-  source scripts/venv.sh
   install_project docs
 fi
 export NO_MKDOCS_2_WARNING=1
