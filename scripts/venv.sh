@@ -32,7 +32,8 @@ apt_install() {
 install_chromium() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || [ -x "${DLNOTES_CHROMIUM:-}" ] || missing+=(chromium)
-  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+  # grep without -q reads all of fc-list: with -q, fc-list dies of SIGPIPE and pipefail says missing
+  fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk)
   [ ${#missing[@]} -eq 0 ] && return 0
   apt_install "${missing[@]}" || echo "dlnotes: without ${missing[*]} the browser tests skip (and fail when CI=true)" >&2
 }
