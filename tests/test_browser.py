@@ -340,8 +340,8 @@ AXE = ROOT / "tools" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("path", ["/lessons/09-backpropagation/", "/lessons/02-activations-notebook/",
-                                  "/en/lessons/03-softmax/"])
-def test_text_contrast_in_both_schemes(browser, base_url, scheme, path):
+                                  "/en/lessons/03-softmax/", "/contributing/"])
+def test_text_contrast_and_labels_in_both_schemes(browser, base_url, scheme, path):
     if not AXE.exists():
         if os.environ.get("CI"):
             pytest.fail("tools/node is not installed: run `npm ci --prefix tools/node`")
@@ -356,7 +356,8 @@ def test_text_contrast_in_both_schemes(browser, base_url, scheme, path):
     page.add_style_tag(content="* { content-visibility: visible !important; }")
     page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
     result = page.evaluate("""async () => {
-        const r = await axe.run(document, {runOnly: ['color-contrast', 'link-in-text-block']});
+        const r = await axe.run(document, {runOnly: ['color-contrast', 'link-in-text-block', 'label',
+                                                     'aria-dialog-name']});
         return r.violations.map(v => [v.id, v.nodes.length, v.nodes.slice(0, 3).map(n => n.target.join(' ')
             + ' ' + (n.any[0] && n.any[0].message))]);
     }""")
