@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from urllib.parse import urljoin, urlparse
+from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 from bs4 import BeautifulSoup
@@ -248,12 +248,36 @@ def link_sources(site):
     return sources
 
 
+ID = re.compile(r"""\b(?:id|name)=["']([^"']+)["']""")
+
+
+def missing_fragments(site):
+    """``url#fragment (no such id, from pages)`` for every link to an anchor of another page
+    that does not exist. linkinator checks a page's fragments only for some of the links that
+    reach it (it fetches each page once), so cross-page anchors are checked here as well."""
+    ids, problems = {}, []
+    for target, pages in link_sources(site).items():
+        path, _, fragment = target.partition("#")
+        if not fragment:
+            continue
+        html = site / unquote(path).lstrip("/") / "index.html" if path.endswith("/") else site / unquote(path).lstrip("/")
+        if html.suffix != ".html" or not html.is_file():
+            continue  # a missing page is linkinator's 404
+        if html not in ids:
+            ids[html] = set(ID.findall(html.read_text(encoding="utf-8")))
+        if unquote(fragment) not in ids[html]:
+            problems.append(f"{target} (no such id, from {', '.join(pages)})")
+    return problems
+
+
 def broken(site, links):
-    """``url (status, from pages)`` for every broken link linkinator reported."""
+    """``url (status, from pages)`` for every broken link linkinator reported, and every missing
+    cross-page anchor."""
     bad = [link for link in links if link["state"] == "BROKEN"]
     sources = link_sources(site) if bad else {}
     return sorted({f"{link['url'][len(str(site)):]} (status {link['status']}, from "
-                   f"{', '.join(sources.get(link['url'][len(str(site)):], ['?']))})" for link in bad})
+                   f"{', '.join(sources.get(link['url'][len(str(site)):], ['?']))})" for link in bad}
+                  | set(missing_fragments(site)))
 
 
 @pytest.mark.build
