@@ -198,7 +198,7 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=1, help="runs per page; the best performance is kept")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--verbose", action="store_true", help="print the largest requests and failing audits")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
 
     def progress(s):
         print(f"{s.page}: perf {s.performance} a11y {s.accessibility} bp {s.best_practices} seo {s.seo} "
