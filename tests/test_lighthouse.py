@@ -113,23 +113,9 @@ def test_deterministic_budgets_on_one_run(scores):
     assert {p: v for p, v in problems.items() if v} == {}
 
 
-# Pages whose performance score is known to miss the budget of 95, and why. Issue 7 stays open
-# until this is empty; meanwhile such a page must still score at least PERFORMANCE_FLOOR.
-KNOWN_SLOW = {
-    "/lessons/10-training/": "total blocking time ~290 ms from the long page's DOM (89-94 measured)",
-}
-PERFORMANCE_FLOOR = 85
-
-
 def test_performance_and_lcp_on_the_best_of_three_runs(scores):
     _, best = scores
     problems = {page: [p for p in s.over_budget() if p.startswith(("performance", "LCP"))]
                 for page, s in best.items()}
-    problems = {p: v for p, v in problems.items() if v}
-    known = {p: v for p, v in problems.items() if p in KNOWN_SLOW and v == [x for x in v if x.startswith("performance")]}
-    assert {p: v for p, v in problems.items() if p not in known} == {}
-    for page in known:
-        assert best[page].performance >= PERFORMANCE_FLOOR, f"{page}: {best[page].performance} below the floor"
-    if known:
-        pytest.xfail("over the performance budget, known (issue 7 open): "
-                     + "; ".join(f"{p} {best[p].performance}: {KNOWN_SLOW[p]}" for p in known))
+    assert {p: v for p, v in problems.items() if v} == {}
+

@@ -306,3 +306,42 @@ def test_the_link_checker_finds_a_planted_broken_link_and_anchor(built_site, lin
                 "/en/lessons/01-perceptron/#nowhere"):
         assert url in problems, f"{url} was not reported: {problems}"
     assert "from en/lessons/01-perceptron/index.html" in problems
+
+
+# ---- highlighted code without invisible spans (tools/hooks/codespans.py) --------------------
+
+codespans = load_hook("codespans")
+
+
+def test_unwrapping_keeps_the_code_text_and_every_coloured_span():
+    html = ('<pre><code><span class="n">x</span><span class="w"> </span><span class="o">=</span>'
+            '<span class="w"> </span><span class="n">np</span><span class="o">.</span>'
+            '<span class="n">exp</span><span class="p">(</span><span class="mi">1</span>'
+            '<span class="p">)</span><span class="w">  </span><span class="c1"># 주석</span>'
+            '<span class="nf">f</span><span class="nn">numpy</span></code></pre>')
+    out = codespans.unwrap(html)
+    assert BeautifulSoup(out, "html.parser").get_text() == BeautifulSoup(html, "html.parser").get_text()
+    assert 'class="n"' not in out and 'class="w"' not in out
+    for kept in ("o", "p", "mi", "c1", "nf", "nn"):
+        assert out.count(f'class="{kept}"') == html.count(f'class="{kept}"')
+
+
+def test_the_unwrapped_spans_had_no_style_of_their_own():
+    """The hook is right only while Material draws `.n` in the code's own colour and `.w` plainly."""
+    import material
+
+    css = "".join(p.read_text(encoding="utf-8") for p in
+                  (Path(material.__file__).parent / "templates" / "assets" / "stylesheets").glob("*.min.css"))
+    names = re.findall(r"--md-code-hl-name-color:([^;}]+)", css)
+    assert names and set(names) == {"var(--md-code-fg-color)"}
+    assert re.findall(r"\.highlight \.n\s*\{([^}]*)\}", css) == ["color:var(--md-code-hl-name-color)"]
+    assert not re.search(r"\.highlight \.w\b", css)
+    ours = "".join(p.read_text(encoding="utf-8") for p in (DOCS / "assets").glob("*.css"))
+    assert not re.search(r"\.(n|w)\b\s*[,{]", ours)
+
+
+def test_built_code_blocks_have_no_invisible_spans(built_site):
+    lesson = built_site[0] / "lessons" / "10-training" / "index.html"
+    html = lesson.read_text(encoding="utf-8")
+    assert '<span class="o">' in html
+    assert '<span class="n">' not in html and '<span class="w">' not in html
