@@ -124,8 +124,10 @@ def execute(path, label=None):
     label = label or path.name
     nb = nbformat.read(path, as_version=4)
     kernel = nb.metadata.get("kernelspec", {}).get("name") or "python3"
+    # The kernel's own log says only that it listens on loopback TCP: errors still show.
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name=kernel, allow_errors=False,
-                            resources={"metadata": {"path": str(path.parent)}})
+                            resources={"metadata": {"path": str(path.parent)}},
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
     try:
         client.execute()
     except CellExecutionError as err:
