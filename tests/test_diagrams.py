@@ -120,6 +120,12 @@ FIGURES = {
         lang=lang),
     "training loop": lambda lang: diagrams.draw_training_loop(tiny_trainer(), lang=lang),
     "training loop, no numbers": lambda lang: diagrams.draw_training_loop(lang=lang),
+    "im2col": lambda lang: diagrams.draw_im2col(np.arange(1, 17).reshape(4, 4), 3, 3,
+                                                lang=lang),
+    "im2col padded": lambda lang: diagrams.draw_im2col(np.arange(1, 17).reshape(4, 4), 3, 3,
+                                                       pad=1, lang=lang),
+    "im2col stride 2": lambda lang: diagrams.draw_im2col(np.arange(25).reshape(1, 1, 5, 5), 3,
+                                                         3, stride=2, lang=lang),
 }
 
 
@@ -154,6 +160,7 @@ def test_english_figures_have_no_korean(name):
                                               [("a", "b", 1, 1)], lang="fr"),
     lambda: diagrams.draw_layer_graph(TwoLayerNet(4, 3, 2), np.zeros((1, 4)), lang="fr"),
     lambda: diagrams.draw_training_loop(lang="fr"),
+    lambda: diagrams.draw_im2col(np.ones((3, 3)), 2, 2, lang="fr"),
 ])
 def test_unknown_language_is_a_clear_error(call):
     with pytest.raises(ValueError, match=r"lang must be one of 'en', 'ko', got 'fr'"):
@@ -310,6 +317,96 @@ def test_training_loop_shows_the_trainers_numbers():
     assert "(3 in all)" in shown
     for step in ("mini-batch", "forward", "backward", "update", "evaluate"):
         assert step in shown
+
+
+# ---- lesson 11: im2col ---------------------------------------------------------------------------
+
+def reference_patches(image, fh, fw, stride, pad):
+    """Patches by the definition: out[i, j] covers x[i*S - P + r, j*S - P + c], 0 outside."""
+    h, w = image.shape
+    oh, ow = (h + 2 * pad - fh) // stride + 1, (w + 2 * pad - fw) // stride + 1
+    rows = []
+    for i in range(oh):
+        for j in range(ow):
+            row = []
+            for r in range(fh):
+                for c in range(fw):
+                    y, x = i * stride - pad + r, j * stride - pad + c
+                    row.append(image[y, x] if 0 <= y < h and 0 <= x < w else 0)
+            rows.append(row)
+    return np.array(rows)
+
+
+def grid_rows(fig):
+    """The numbers of the figure's cells, grouped into rows by height, top to bottom (the
+    row numbers beside the matrix are right-aligned, the cells' numbers centred)."""
+    cells = {}
+    for t in fig.axes[0].texts:
+        number = t.get_text().lstrip("-").replace(".", "").isdigit()
+        if number and t.get_horizontalalignment() == "center":
+            x, y = t.get_position()
+            cells.setdefault(round(y, 3), []).append((x, float(t.get_text())))
+    return [[v for _, v in sorted(row)] for _, row in sorted(cells.items(), reverse=True)]
+
+
+@pytest.mark.parametrize("shape, fh, fw, stride, pad", [
+    ((4, 4), 3, 3, 1, 0), ((4, 4), 3, 3, 1, 1), ((5, 5), 3, 3, 2, 0), ((3, 4), 2, 3, 1, 0),
+    ((4, 6), 2, 2, 2, 1),
+])
+def test_im2col_rows_are_the_patches_of_the_definition(shape, fh, fw, stride, pad):
+    image = np.random.default_rng(0).integers(1, 99, shape)
+    padded, corners, rows = diagrams.im2col_patches(image, fh, fw, stride, pad)
+    expected = reference_patches(image, fh, fw, stride, pad)
+    np.testing.assert_array_equal(rows, expected)
+    assert padded.shape == (shape[0] + 2 * pad, shape[1] + 2 * pad)
+    assert len(corners) == len(expected)
+
+
+@pytest.mark.parametrize("pad, max_rows", [(0, 6), (1, 6), (1, 20)])
+def test_im2col_figure_shows_the_image_and_the_matrix_rows(pad, max_rows):
+    image = np.arange(1, 17).reshape(4, 4)
+    fig = diagrams.draw_im2col(image, 3, 3, pad=pad, max_rows=max_rows)
+    expected = reference_patches(image, 3, 3, 1, pad)
+    shown = grid_rows(fig)
+    n_img = 4 + 2 * pad
+    np.testing.assert_array_equal(shown[:n_img], np.pad(image, pad))  # the image, padded
+    matrix = shown[n_img:]
+    if len(expected) <= max_rows:
+        np.testing.assert_array_equal(matrix, expected)
+    else:  # the first rows, a gap, the last row
+        np.testing.assert_array_equal(matrix, [*expected[:max_rows - 1], expected[-1]])
+        assert "⋮" in labels(fig)
+    caption = f"{len(expected)} rows (one per patch) × 9"
+    assert caption in labels(fig)
+
+
+def test_im2col_outlines_each_patch_around_the_numbers_of_its_row():
+    image = np.arange(1, 26).reshape(5, 5)
+    fig = diagrams.draw_im2col(image, 3, 3, stride=2)
+    ax = fig.axes[0]
+    expected = reference_patches(image, 3, 3, 2, 0)
+    numbered = [(t.get_position(), float(t.get_text())) for t in ax.texts
+                if t.get_text().isdigit()]
+    for k, color in enumerate(diagrams.PATCH_COLORS):
+        boxes = [p for p in ax.patches if isinstance(p, matplotlib.patches.Rectangle)
+                 and not p.get_fill() and same_color(p.get_edgecolor(), color)]
+        assert len(boxes) == 2, "one outline in the image, one around its row"
+        for box in boxes:
+            inside = sorted(v for (x, y), v in numbered if box.contains_point(
+                ax.transData.transform((x, y))))
+            assert inside == sorted(expected[k]), f"patch {k + 1}"
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: diagrams.draw_im2col(np.ones((2, 3, 3)), 2, 2), r"image must be \(H, W\)"),
+    (lambda: diagrams.draw_im2col(np.ones((4, 4)), 3, 3, stride=2), "does not fit evenly"),
+    (lambda: diagrams.draw_im2col(np.ones((4, 4)), 0, 3), "filter_h must be an integer >= 1"),
+    (lambda: diagrams.draw_im2col(np.ones((4, 4)), 2, 2, pad=-1), "pad must be an integer >= 0"),
+    (lambda: diagrams.draw_im2col(np.ones((9, 9)), 3, 3), "too large to draw"),
+])
+def test_im2col_bad_arguments_are_clear_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
 
 
 # ---- the figures on the lesson pages, as the build draws them -----------------------------------

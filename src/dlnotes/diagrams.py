@@ -2,8 +2,9 @@
 
 Each function draws one figure that a lesson explains: the perceptron (lesson 1), a layered
 network with the shape of every array (lesson 5), a computational graph with its forward values
-and backward derivatives, and the layer graph of a network (lesson 9), and the mini-batch
-training loop (lesson 10). The numbers in a figure come from the caller's arrays and objects,
+and backward derivatives, and the layer graph of a network (lesson 9), the mini-batch
+training loop (lesson 10), and how im2col turns the patches of an image into the rows of a
+matrix (lesson 11). The numbers in a figure come from the caller's arrays and objects,
 never typed here, so a figure shows what the page's code computed.
 
 Every function takes ``lang="ko"`` or ``"en"`` for its words (Korean is drawn with the font of
@@ -17,7 +18,7 @@ import contextlib
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
 from matplotlib.transforms import Bbox
 
 from dlnotes.plotting import use_korean_font
@@ -52,6 +53,12 @@ LABELS = {
         "evaluate": "evaluate: accuracy\non training and test data",
         "next_epoch": "next\nepoch",
         "epochs": "({epochs} in all)",
+        "im2col_title": "im2col: each {fh}×{fw} patch of the image\nbecomes one row of a matrix",
+        "image": "image {h}×{w}",
+        "padded": "image {h}×{w}, padded by {pad}",
+        "patch_to_row": "patch → row",
+        "stride": "stride {stride}",
+        "matrix": "{rows} rows (one per patch) × {cols}",
     },
     "ko": {
         "forward": "순전파: 값",
@@ -76,6 +83,12 @@ LABELS = {
         "evaluate": "평가: 훈련 데이터와\n시험 데이터의 정확도",
         "next_epoch": "다음\n에폭",
         "epochs": "(모두 {epochs}번)",
+        "im2col_title": "im2col: 이미지의 {fh}×{fw} 조각 하나가\n행렬의 한 행이 됩니다",
+        "image": "이미지 {h}×{w}",
+        "padded": "이미지 {h}×{w}, 패딩 {pad}",
+        "patch_to_row": "조각 → 행",
+        "stride": "스트라이드 {stride}",
+        "matrix": "{rows}행(조각마다 한 행) × {cols}열",
     },
 }
 
@@ -565,3 +578,153 @@ def draw_training_loop(trainer=None, lang="en", ax=None):
             label += "\n" + words["epochs"].format(epochs=trainer.epochs)
         ax.text(right + 0.12, (first + last) / 2, label, ha="left", va="center", fontsize=SMALL)
         return _finish(ax, words["loop_title"])
+
+
+PATCH_COLORS = ("#1565c0", "#e65100", "#2e7d32")  # blue, orange, green: >= 3:1 on white
+PATCH_STYLES = ("-", "--", ":")  # the patches differ in more than colour
+PATCH_TINTS = ("#dbe8f7", "#fde6d5", "#dcefdd")
+
+
+def im2col_patches(image, filter_h, filter_w, stride=1, pad=0):
+    """The patches a filter visits on one image, in the order of im2col's rows, by plain loops.
+
+    Parameters
+    ----------
+    image : array (H, W)
+        One channel of one image (a (1, H, W) or (1, 1, H, W) array is taken as (H, W)).
+    filter_h, filter_w : int
+        The filter's height and width.
+    stride, pad : int
+        Step between patches and the zeros added around the image.
+
+    Returns
+    -------
+    padded : array (H + 2 pad, W + 2 pad)
+    corners : list of (i, j)
+        Top-left corner of each patch in ``padded``, row by row.
+    rows : array (OH * OW, filter_h * filter_w)
+        Each patch flattened row by row: what im2col makes of a one-channel image.
+    """
+    image = np.asarray(image)
+    while image.ndim > 2 and image.shape[0] == 1:
+        image = image[0]
+    if image.ndim != 2:
+        raise ValueError(f"image must be (H, W) (one channel of one image), got shape "
+                         f"{np.shape(image)}")
+    for name, value, least in (("filter_h", filter_h, 1), ("filter_w", filter_w, 1),
+                               ("stride", stride, 1), ("pad", pad, 0)):
+        if int(value) != value or value < least:
+            raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+    padded = np.pad(image, pad)
+    (hp, wp), corners = padded.shape, []
+    for name, size, f in (("height", hp, filter_h), ("width", wp, filter_w)):
+        if size < f or (size - f) % stride:
+            raise ValueError(f"the filter does not fit evenly: padded {name} {size}, filter "
+                             f"{f}, stride {stride} ((size - filter) must be a multiple of "
+                             f"the stride)")
+    for i in range(0, hp - filter_h + 1, stride):
+        for j in range(0, wp - filter_w + 1, stride):
+            corners.append((i, j))
+    rows = np.array([padded[i:i + filter_h, j:j + filter_w].ravel() for i, j in corners])
+    return padded, corners, rows
+
+
+def _grid(ax, values, x0, y0, cell, muted=None, tints=None):
+    """Draw ``values`` (rows of numbers) as numbered cells, top-left corner at (x0, y0).
+
+    A row that is None is left empty (the gap of a matrix drawn in part); ``muted`` marks grey
+    cells (padding), ``tints`` gives a row's background colour.
+    """
+    for r, row in enumerate(values):
+        if row is None:
+            continue
+        for c, value in enumerate(row):
+            grey = muted is not None and muted[r, c]
+            face = "#eeeeee" if grey else (tints[r] if tints is not None and tints[r] else "white")
+            ax.add_patch(Rectangle((x0 + c * cell, y0 - (r + 1) * cell), cell, cell,
+                                   facecolor=face, edgecolor="#9e9e9e", lw=0.8, zorder=1))
+            ax.text(x0 + (c + 0.5) * cell, y0 - (r + 0.5) * cell, format_value(value),
+                    ha="center", va="center", fontsize=SMALL, zorder=3,
+                    color=MUTED if grey else FORWARD)
+
+
+def _outline(ax, x, y, w, h, k):
+    """A rectangle outline in the colour and line style of patch ``k``."""
+    ax.add_patch(Rectangle((x, y), w, h, fill=False, lw=2.6, zorder=4,
+                           edgecolor=PATCH_COLORS[k], linestyle=PATCH_STYLES[k]))
+
+
+def draw_im2col(image, filter_h, filter_w, stride=1, pad=0, lang="en", ax=None, max_rows=6):
+    """Draw how im2col turns each patch of a small image into one row of a matrix.
+
+    The (padded) image is drawn on top, a number in every cell (padding in grey); below it the
+    matrix whose rows are the patches, each flattened row by row. The first three patches are
+    outlined in the image and their rows in the matrix with the same colour and line style.
+
+    Parameters
+    ----------
+    image : array (H, W)
+        A small one-channel image (up to 8 × 8 once padded); its numbers are shown.
+    filter_h, filter_w, stride, pad : int
+        As in :func:`dlnotes.conv.im2col`.
+    lang : {"en", "ko"}
+    ax : matplotlib Axes, optional
+    max_rows : int
+        A matrix with more rows shows its first ``max_rows - 1`` rows, a gap and its last row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    padded, corners, rows = im2col_patches(image, filter_h, filter_w, stride, pad)
+    if max(padded.shape) > 8 or rows.shape[1] > 12:
+        raise ValueError(f"too large to draw: a padded image of at most 8 × 8 and filters of "
+                         f"at most 12 values, got {padded.shape} and {filter_h}×{filter_w}")
+    n_rows, n_cols = rows.shape
+    shown = list(range(n_rows)) if n_rows <= max_rows else [*range(max_rows - 1), None,
+                                                               n_rows - 1]
+    cell = 0.55
+    with _words(lang) as words:
+        ax = _canvas((-1, n_cols * cell + 1), (-(padded.shape[0] + len(shown)) * cell - 4, 1), ax)
+        # the image, centred over the matrix
+        x_img = (n_cols - padded.shape[1]) * cell / 2
+        muted = np.ones(padded.shape, bool)
+        muted[pad:padded.shape[0] - pad, pad:padded.shape[1] - pad] = False
+        _grid(ax, padded, x_img, 0, cell, muted=muted)
+        highlighted = range(min(3, n_rows))
+        for k in highlighted:
+            i, j = corners[k]
+            inset = 0.05 * (k + 1)  # overlapping patches stay visible side by side
+            _outline(ax, x_img + j * cell + inset, -(i + filter_h) * cell + inset,
+                     filter_w * cell - 2 * inset, filter_h * cell - 2 * inset, k)
+        h, w = np.shape(padded)[0] - 2 * pad, np.shape(padded)[1] - 2 * pad
+        caption = (words["padded"].format(h=h, w=w, pad=pad) if pad else
+                   words["image"].format(h=h, w=w))
+        if stride != 1:
+            caption += ", " + words["stride"].format(stride=stride)
+        y = -padded.shape[0] * cell - 0.15
+        ax.text(x_img + padded.shape[1] * cell / 2, y, caption, ha="center", va="top",
+                fontsize=SMALL)
+        # the arrow down to the matrix
+        y -= 0.65
+        _arrow(ax, (n_cols * cell / 2, y), (n_cols * cell / 2, y - 0.8))
+        ax.text(n_cols * cell / 2 + 0.2, y - 0.4, words["patch_to_row"], ha="left",
+                va="center", fontsize=SMALL)
+        # the matrix: one row per patch
+        top = y - 1.0
+        values = [None if r is None else rows[r] for r in shown]
+        tints = [PATCH_TINTS[r] if r is not None and r < 3 else None for r in shown]
+        _grid(ax, values, 0, top, cell, tints=tints)
+        for line, r in enumerate(shown):
+            y_row = top - (line + 0.5) * cell
+            if r is None:  # the rows left out
+                ax.text(n_cols * cell / 2, y_row, "⋮", ha="center", va="center", fontsize=FONT)
+                continue
+            ax.text(-0.12, y_row, str(r + 1), ha="right", va="center", fontsize=SMALL,
+                    color=PATCH_COLORS[r] if r < 3 else MUTED)
+            if r < 3:
+                _outline(ax, 0, top - (line + 1) * cell, n_cols * cell, cell, r)
+        ax.text(n_cols * cell / 2, top - len(shown) * cell - 0.15,
+                words["matrix"].format(rows=n_rows, cols=n_cols), ha="center", va="top",
+                fontsize=SMALL)
+        return _finish(ax, words["im2col_title"].format(fh=filter_h, fw=filter_w))
