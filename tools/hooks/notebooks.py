@@ -174,14 +174,15 @@ def _workdir():
 
 def _key(path, label):
     if _STATE["cache"] and _STATE["fingerprint"] is None:
-        _STATE["fingerprint"] = buildcache.fingerprint([__file__])
+        # A notebook's key covers every module of the package, not just those it imports.
+        _STATE["fingerprint"] = buildcache.key(buildcache.fingerprint([__file__]), buildcache.sources_digest())
     # Without the cache, a key only has to match this build's background executions.
     return buildcache.key(_STATE["fingerprint"] if _STATE["cache"] else "this build", "notebook", label,
                           Path(path).read_text(encoding="utf-8"))
 
 
 def _cached(label, key):
-    return _STATE["cache"].get(label, key) if _STATE["cache"] else None
+    return _STATE["cache"].get(label, key) if _STATE["cache"] and _STATE["cache"].readable else None
 
 
 def start_executions(docs_dir):
@@ -274,7 +275,7 @@ def on_config(config):
 def on_pre_build(config):
     if _STATE["depth"] == 0:  # a fresh build, or a rebuild of `mkdocs serve`: inputs may have changed
         _STATE.update(fingerprint=None, running={}, sources={})
-        _STATE["cache"] = buildcache.Cache() if buildcache.enabled() else None
+        _STATE["cache"] = buildcache.open_cache()
         start_executions(config.docs_dir)  # every language's notebooks, beside the Markdown pages
     _STATE["depth"] += 1
 
@@ -319,7 +320,7 @@ def _cache_rendering(page, jupyter_config):
     jupyter_render = page.render  # mkdocs-jupyter's: sets content, toc and title
 
     def render(config, files):
-        hit = _STATE["cache"].get(group, key)
+        hit = _STATE["cache"].get(group, key) if _STATE["cache"].readable else None
         if hit is not None:
             page.content, page.toc = hit["content"], get_toc(hit["toc"])
             if hit["title"] is not None:

@@ -15,7 +15,9 @@ Each page starts from matplotlib's default settings, so a Korean page that forge
 ``use_korean_font()`` fails instead of borrowing the previous page's font.
 
 A page's results are cached by content (tools/hooks/buildcache.py: the page's code, the
-package, the data, the installed versions, this file): an unchanged page is not run again.
+package's data, the data, the installed versions, this file, and the package modules that were
+loaded when its code had run, each by its hash): an unchanged page is not run again, and a
+module that a page never imported does not make it run again.
 ``DLNOTES_PAGECODE_CACHE=0`` (and CI) runs everything. ``$DLNOTES_PAGECODE_REPORT`` names a
 JSON file that receives, per page, the blocks and whether they ran or came from the cache.
 
@@ -427,6 +429,45 @@ def _from_json(value, count):
     return [Outcome(text=o["text"], figures=[tuple(f) for f in o["figures"]]) for o in value]
 
 
+def loaded_modules():
+    """Files of the dlnotes modules this process has loaded (what page code so far imported)."""
+    files = set()
+    for name, module in list(sys.modules.items()):
+        if (name == "dlnotes" or name.startswith("dlnotes.")) and getattr(module, "__file__", None):
+            files.add(str(Path(module.__file__).resolve()))
+    return sorted(files)
+
+
+def module_hashes(files, sources):
+    """{name: SHA-256} of module ``files``: names relative to the package, hashes from ``sources``
+    (the package's modules as hashed when the build began). A module from elsewhere (not the
+    package in this repository) is named by its absolute path and hashed now."""
+    package = buildcache.PACKAGE.resolve()
+    hashes = {}
+    for file in files:
+        path = Path(file)
+        if path.is_relative_to(package) and path.relative_to(package).as_posix() in sources:
+            name = path.relative_to(package).as_posix()
+            hashes[name] = sources[name]
+        else:
+            hashes[str(path)] = buildcache._file_digest(path) if path.is_file() else "missing"
+    return hashes
+
+
+def still_current(modules, sources):
+    """Whether every module an entry recorded is unchanged (``sources``: the package now)."""
+    if not isinstance(modules, dict):
+        return False
+    for name, digest in modules.items():
+        if Path(name).is_absolute():
+            now = buildcache._file_digest(name) if Path(name).is_file() else "missing"
+        else:
+            now = sources.get(name)
+        if now != digest:
+            return False
+    return True
+
+
 # ---- MkDocs hook -------------------------------------------------------------------------------
 
 
@@ -482,17 +523,18 @@ class Prefetcher:
                         break
                     job = self.pending.pop()
                     self.running = job.key
-                outcomes = None
+                outcomes = modules = None
                 try:
                     self.process.stdin.write(json.dumps({"label": job.label, "codes": job.codes}) + "\n")
                     self.process.stdin.flush()
                     reply = json.loads(self.process.stdout.readline() or "null")
                     if isinstance(reply, dict) and "outcomes" in reply:
                         outcomes = _from_json(reply["outcomes"], len(job.codes))
+                        modules = reply.get("modules")
                 except (OSError, ValueError):
                     pass  # the worker died: the build runs what is left itself
                 with self.lock:
-                    self.done[job.key] = outcomes
+                    self.done[job.key] = None if outcomes is None else (outcomes, modules)
                     self.running = None
                     self.lock.notify_all()
                 if outcomes is None and self.process.poll() is not None:
@@ -501,7 +543,7 @@ class Prefetcher:
             self.stop()
 
     def take(self, key):
-        """The worker's outcomes for ``key``, or None: then the caller runs the page."""
+        """The worker's (outcomes, module files) for ``key``, or None: then the caller runs the page."""
         with self.lock:
             self.pending = [job for job in self.pending if job.key != key]
             while self.running == key:
@@ -534,7 +576,8 @@ def _worker():
     for line in sys.stdin:
         request = json.loads(line)
         try:
-            reply = {"outcomes": _to_json(run_blocks(request["codes"], request["label"]))}
+            outcomes = _to_json(run_blocks(request["codes"], request["label"]))
+            reply = {"outcomes": outcomes, "modules": loaded_modules()}
         except Exception as err:  # the build runs the page again and reports the error itself
             reply = {"error": str(err)}
         replies.write(json.dumps(reply) + "\n")
@@ -559,7 +602,7 @@ def _page_jobs(config, cache):
         if not codes:
             continue
         key = _key(label, page_language_of(path.name), codes)
-        if cache is None or _from_json(cache.get(label, key), len(codes)) is None:
+        if _from_cache(cache, label, key, len(codes)) is None:
             jobs.append(Job(key, label, codes))
     return jobs
 
@@ -578,13 +621,29 @@ def on_config(config):
 REPORT = {}  # page -> blocks, how many ran / came from the cache, seconds
 # One build, and the other languages' builds that mkdocs-static-i18n runs inside it, share one
 # fingerprint (one snapshot of the inputs) and one worker. `depth` counts the nested builds.
-_STATE = {"depth": 0, "fingerprint": None, "cache": None, "prefetcher": None, "written": []}
+_STATE = {"depth": 0, "fingerprint": None, "cache": None, "prefetcher": None, "written": [], "sources": None}
 
 
 def _fingerprint():
     if _STATE["fingerprint"] is None:
         _STATE["fingerprint"] = buildcache.fingerprint([__file__])
     return _STATE["fingerprint"]
+
+
+def _sources():
+    if _STATE["sources"] is None:
+        _STATE["sources"] = buildcache.source_hashes()
+    return _STATE["sources"]
+
+
+def _from_cache(cache, label, key, count):
+    """A page's outcomes from the cache, if stored under ``key`` and its modules are unchanged."""
+    if cache is None or not cache.readable:
+        return None
+    entry = cache.get(label, key)
+    if not isinstance(entry, dict) or not still_current(entry.get("modules"), _sources()):
+        return None
+    return _from_json(entry.get("outcomes"), count)
 
 
 def _key(label, lang, codes):
@@ -595,14 +654,15 @@ def _key(label, lang, codes):
 def _end_of_build():
     if _STATE["prefetcher"] is not None:
         _STATE["prefetcher"].stop()
-    _STATE.update(depth=0, fingerprint=None, cache=None, prefetcher=None, written=[])
+    _STATE.update(depth=0, fingerprint=None, cache=None, prefetcher=None, written=[], sources=None)
 
 
 def on_pre_build(config):
     if _STATE["depth"] == 0:
         _end_of_build()  # a fresh build (or a rebuild of `mkdocs serve`): inputs may have changed
         REPORT.clear()
-        _STATE["cache"] = buildcache.Cache() if buildcache.enabled() else None
+        _STATE["cache"] = buildcache.open_cache()
+        _sources()  # the package's modules as they are when the build begins
         # `mkdocs serve` keeps this process: import the package afresh, as the worker does, so
         # page code runs the package as it is now (and as the fingerprint hashed it).
         for name in [n for n in sys.modules if n == "dlnotes" or n.startswith("dlnotes.")]:
@@ -625,16 +685,19 @@ def on_page_markdown(markdown, page, config, files):
         codes = [b.code for b in runnable]
         key = _key(label, lang, codes) if runnable else None
         cache = _STATE["cache"] if runnable else None
-        results = _from_json(cache.get(label, key), len(codes)) if cache else None
+        results = _from_cache(cache, label, key, len(codes))
         cached = results is not None
         where = "cache" if cached else "build"
+        modules = None
         if not cached and runnable and _STATE["prefetcher"] is not None:
-            results = _STATE["prefetcher"].take(key)
+            results, modules = _STATE["prefetcher"].take(key) or (None, None)
             where = "worker" if results is not None else where
         if results is None:
             results = run_blocks(codes, label) if runnable else []
-        if not cached and cache:
-            cache.put(label, key, _to_json(results))
+            modules = loaded_modules()
+        if not cached and cache and modules is not None:
+            cache.put(label, key, {"outcomes": _to_json(results),
+                                   "modules": module_hashes(modules, _sources())})
             _STATE["written"].append((label, key))
         rendered = insert_outcomes(markdown, blocks, dict(zip(map(id, runnable), results)), lang,
                                    FigureFiles(config.site_dir), posixpath.dirname(page.file.dest_uri))
@@ -656,7 +719,9 @@ def on_post_build(config):
                  sum(e["seconds"] for e in pages))
         if os.environ.get("DLNOTES_PAGECODE_REPORT"):
             Path(os.environ["DLNOTES_PAGECODE_REPORT"]).write_text(json.dumps(REPORT, indent=1), encoding="utf-8")
-        if _STATE["written"] and buildcache.fingerprint([__file__]) != _STATE["fingerprint"]:
+        changed = (buildcache.fingerprint([__file__]) != _STATE["fingerprint"]
+                   or buildcache.source_hashes() != _STATE["sources"])
+        if _STATE["written"] and changed:
             # An input changed while the build ran: what was stored may not match its key.
             log.info("page code: the package or the data changed during the build; its results "
                      "are not kept in the cache")
