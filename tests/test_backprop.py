@@ -158,6 +158,28 @@ def test_layers_do_not_modify_their_inputs():
         assert np.array_equal(xc, x) and np.array_equal(dc, dout)
 
 
+def test_affine_without_dx_keeps_the_parameter_gradients():
+    rng = np.random.default_rng(0)
+    W, b = rng.standard_normal((5, 3)), rng.standard_normal(3)
+    x, dout = rng.standard_normal((4, 5)), rng.standard_normal((4, 3))
+    full, first = Affine(W, b), Affine(W, b, need_dx=False)
+    np.testing.assert_array_equal(full.forward(x), first.forward(x))
+    assert full.backward(dout).shape == x.shape and first.backward(dout) is None
+    np.testing.assert_array_equal(first.dW, full.dW)  # full.dW: checked numerically above
+    np.testing.assert_array_equal(first.db, full.db)
+    xc, dc = x.copy(), dout.copy()
+    Affine(W, b).forward(xc)
+    assert np.array_equal(xc, x) and np.array_equal(dc, dout)
+
+
+def test_relu_backward_passes_dout_exactly_where_x_is_positive():
+    x = np.array([[-2.0, 0.0, 3.0], [1e-300, -1e-300, 5.0]])
+    dout = np.array([[7.0, 8.0, 9.0], [-1.0, 2.0, -3.0]])
+    layer = Relu()
+    np.testing.assert_array_equal(layer.forward(x), [[0, 0, 3], [1e-300, 0, 5]])
+    np.testing.assert_array_equal(layer.backward(dout), [[0, 0, 9], [-1, 0, -3]])
+
+
 # ---- whole networks ----------------------------------------------------------------------
 
 @settings(max_examples=30)
@@ -186,6 +208,26 @@ def test_multi_layer_net_backprop_equals_numerical_gradient(hidden, activation, 
     grads, numeric = net.gradient(x, t), net.numerical_gradient(x, t)
     for key in grads:
         assert relative_error(grads[key], numeric[key]) < MAX_REL_ERROR, key
+
+
+def test_the_first_layer_skips_its_input_gradient():
+    net = MultiLayerNet(4, [3, 3], 2, rng=0)
+    affines = [layer for layer in net.layers if isinstance(layer, Affine)]
+    assert [layer.need_dx for layer in affines] == [False, True, True]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_net_computes_in_its_own_dtype(dtype):
+    # No silent float64: float64 or integer data, integer labels and the 1/N of the loss must
+    # not promote a float32 net (nor demote a float64 one).
+    net = MultiLayerNet(6, [5, 4], 3, weight_decay_lambda=0.1, dropout_ratio=0.2, dtype=dtype, rng=0)
+    rng = np.random.default_rng(0)
+    for x in (rng.standard_normal((8, 6)), rng.integers(0, 3, (8, 6))):
+        t = rng.integers(0, 3, 8)
+        assert net.predict(x).dtype == dtype
+        assert net.loss(x, t).dtype == dtype
+        assert all(g.dtype == dtype for g in net.gradient(x, t).values())
+        assert net.last_layer.y.dtype == dtype
 
 
 def test_weight_init_scales():

@@ -1,5 +1,7 @@
 """Optimizers reduce a convex loss; training a small net on real MNIST images really learns."""
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -41,6 +43,54 @@ def test_adam_first_step_moves_each_weight_by_lr():
     params = {"W": np.zeros(4)}
     Adam(lr=0.01).update(params, {"W": np.array([3.0, -0.001, 50.0, -7.0])})
     np.testing.assert_allclose(params["W"], [-0.01, 0.01, -0.01, 0.01], rtol=1e-4)  # eps=1e-8 vs |g|
+
+
+def torch_or_skip():
+    try:
+        import torch
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("PyTorch is not installed: CI installs torch==2.13.0 for this test (scripts/test.sh)")
+        pytest.skip("PyTorch is not installed (pip install torch==2.13.0); CI runs this test")
+    return torch
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_optimizers_agree_with_torch_optim(name):
+    # Twenty steps with the same gradients as torch.optim's versions of the same rules: the
+    # in-place updates of the state (velocity, moving averages) must not change the numbers.
+    torch = torch_or_skip()
+    ours = make_optimizer(name, lr=0.05)
+    torch_class, torch_kwargs = {
+        "sgd": (torch.optim.SGD, {}),
+        "momentum": (torch.optim.SGD, {"momentum": 0.9}),  # v_torch = -v / lr, same steps
+        "adagrad": (torch.optim.Adagrad, {"eps": 1e-7}),
+        "rmsprop": (torch.optim.RMSprop, {"alpha": 0.99, "eps": 1e-7}),
+        "adam": (torch.optim.Adam, {"betas": (0.9, 0.999), "eps": 1e-8}),
+    }[name]
+    rng = np.random.default_rng(0)
+    params = {"W": rng.standard_normal((3, 4)), "b": rng.standard_normal(4)}
+    tparams = {key: torch.tensor(value.copy(), requires_grad=True) for key, value in params.items()}
+    theirs = torch_class(list(tparams.values()), lr=0.05, **torch_kwargs)
+    for _ in range(20):
+        grads = {key: rng.standard_normal(value.shape) for key, value in params.items()}
+        ours.update(params, grads)
+        for key, p in tparams.items():
+            p.grad = torch.tensor(grads[key])
+        theirs.step()
+    for key, p in tparams.items():
+        np.testing.assert_allclose(params[key], p.detach().numpy(), rtol=1e-12, atol=1e-14, err_msg=key)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_optimizers_keep_float32_params_float32_in_place(name):
+    W = np.ones((2, 3), dtype=np.float32)
+    optimizer = make_optimizer(name, lr=0.01)
+    for _ in range(3):
+        optimizer.update({"W": W}, {"W": np.full((2, 3), 0.5, dtype=np.float32)})
+    assert W.dtype == np.float32 and np.all(W < 1)
+    for state in (getattr(optimizer, attr) for attr in ("v", "h", "m") if hasattr(optimizer, attr)):
+        assert state["W"].dtype == np.float32
 
 
 def test_unknown_optimizer_is_a_clear_error():

@@ -7,7 +7,7 @@ gradients of its own parameters in ``dW`` and ``db``. No layer modifies the arra
 
 import numpy as np
 
-from dlnotes.activations import log_softmax, sigmoid, softmax
+from dlnotes.activations import log_softmax, sigmoid
 from dlnotes.checks import as_float_array
 from dlnotes.losses import labels_like
 
@@ -20,17 +20,19 @@ class Relu:
         self.mask = None
 
     def forward(self, x):
-        self.mask = x <= 0
-        return np.where(self.mask, 0, x)  # a new array: x is not modified
+        self.mask = x > 0  # where the gradient will pass
+        return np.maximum(x, 0)  # a new array: x is not modified
 
     def backward(self, dout):
-        return np.where(self.mask, 0, dout)  # the book wrote into dout; we don't
+        # A new array: the book wrote zeros into dout. Multiplying by the True/False
+        # mask is ~15x faster than np.where(mask, dout, 0) when the mask looks random.
+        return dout * self.mask
 # --8<-- [end:Relu]
 
 
 # --8<-- [start:Sigmoid]
 class Sigmoid:
-    """Sigmoid layer: y = sigmoid(x); dy/dx = y * (1 - y), computed from the stored output."""
+    """Sigmoid layer: y = sigmoid(x); dy/dx = y * (1 - y), from the stored output."""
 
     def __init__(self):
         self.out = None
@@ -46,10 +48,15 @@ class Sigmoid:
 
 # --8<-- [start:Affine]
 class Affine:
-    """Affine layer: y = x @ W + b. Shapes: x (N, n_in) (or (N, ...) flattened), W (n_in, n_out)."""
+    """Affine layer: y = x @ W + b. Shapes: x (N, n_in) (or (N, ...), flattened),
+    W (n_in, n_out).
 
-    def __init__(self, W, b):
-        self.W, self.b = W, b
+    ``need_dx=False`` skips dL/dx in backward (which then returns None): for a first
+    layer, whose x is the data, that product is never used.
+    """
+
+    def __init__(self, W, b, need_dx=True):
+        self.W, self.b, self.need_dx = W, b, need_dx
         self.x = self.original_x_shape = None
         self.dW = self.db = None
 
@@ -57,14 +64,17 @@ class Affine:
         self.original_x_shape = x.shape
         self.x = x.reshape(x.shape[0], -1)  # images (N, 1, 28, 28) become rows (N, 784)
         if self.x.shape[1] != self.W.shape[0]:
-            raise ValueError(f"Affine: x has {self.x.shape[1]} values per sample but W has shape "
-                             f"{self.W.shape}: its first axis must be {self.x.shape[1]}")
+            n_in = self.x.shape[1]
+            raise ValueError(f"Affine: x has {n_in} values per sample but W has shape "
+                             f"{self.W.shape}: its first axis must be {n_in}")
         return self.x @ self.W + self.b
 
     def backward(self, dout):
-        dx = dout @ self.W.T
         self.dW = self.x.T @ dout
         self.db = np.sum(dout, axis=0)
+        if not self.need_dx:  # first layer: nobody needs the gradient of the data
+            return None
+        dx = dout @ self.W.T
         return dx.reshape(self.original_x_shape)
 # --8<-- [end:Affine]
 
@@ -73,8 +83,9 @@ class Affine:
 class SoftmaxWithLoss:
     """Softmax followed by the cross-entropy loss, averaged over the batch.
 
-    forward(x, t) takes scores x (N, C) and labels t, one-hot (N, C) or class indices (N,);
-    backward() returns (softmax(x) - t) / N, the famously simple gradient of the pair.
+    forward(x, t) takes scores x (N, C) and labels t, one-hot (N, C) or class indices
+    (N,); backward() returns (softmax(x) - t) / N, the famously simple gradient of the
+    pair.
     """
 
     def __init__(self):
@@ -82,9 +93,10 @@ class SoftmaxWithLoss:
 
     def forward(self, x, t):
         self.t = labels_like(x, t)  # one-hot, whichever form t came in
-        self.y = softmax(x)
         # log_softmax, not log(y): exact even where a probability underflows to 0.
-        return -np.sum(self.t * log_softmax(x)) / x.shape[0]
+        log_y = log_softmax(x)
+        self.y = np.exp(log_y)  # the softmax itself, without a second max and sum
+        return -np.sum(self.t * log_y) / x.shape[0]
 
     def backward(self, dout=1):
         return dout * (self.y - self.t) / self.t.shape[0]

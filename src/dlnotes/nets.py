@@ -59,12 +59,15 @@ class MultiLayerNet:
         rng = np.random.default_rng(rng)
         sizes = [input_size, *hidden_size_list, output_size]
         self.sizes, self.weight_decay_lambda = sizes, weight_decay_lambda
+        self.dtype = np.dtype(dtype)
         self.params, self.layers = {}, []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
             scale = init_scale(weight_init_std, n_in, activation)
             self.params[f"W{i}"] = (scale * rng.standard_normal((n_in, n_out))).astype(dtype)
             self.params[f"b{i}"] = np.zeros(n_out, dtype=dtype)
-            self.layers.append(Affine(self.params[f"W{i}"], self.params[f"b{i}"]))
+            # need_dx=False in the first layer: the gradient of the data is never used
+            W, b = self.params[f"W{i}"], self.params[f"b{i}"]
+            self.layers.append(Affine(W, b, need_dx=i > 1))
             if i < len(sizes) - 1:  # hidden layer: activation (and dropout)
                 self.layers.append(ACTIVATIONS[activation]())
                 if dropout_ratio > 0:
@@ -74,14 +77,18 @@ class MultiLayerNet:
     def predict(self, x, train_flg=False):
         """Scores (logits) (N, output_size) for a batch x (N, input_size); softmax gives probabilities."""
         x = check_batch(x, "x", self.sizes[0])
+        x = x.astype(self.dtype, copy=False)  # the net computes in its own dtype
         for layer in self.layers:
             x = layer.forward(x, train_flg) if isinstance(layer, Dropout) else layer.forward(x)
         return x
 
     def loss(self, x, t, train_flg=False):
         """Cross-entropy of softmax(predict(x)) against t, plus the weight-decay penalty."""
-        decay = sum(np.sum(W**2) for key, W in self.params.items() if key.startswith("W"))
-        return self.last_layer.forward(self.predict(x, train_flg), t) + 0.5 * self.weight_decay_lambda * decay
+        loss = self.last_layer.forward(self.predict(x, train_flg), t)
+        if self.weight_decay_lambda:  # no pass over every weight when there is no decay
+            decay = sum(np.sum(W**2) for key, W in self.params.items() if key.startswith("W"))
+            loss = loss + 0.5 * self.weight_decay_lambda * decay
+        return loss
 
     def accuracy(self, x, t):
         """Fraction of samples whose highest score is the label (t one-hot or indices)."""
@@ -96,14 +103,17 @@ class MultiLayerNet:
 
     def gradient(self, x, t):
         """Gradients by backpropagation, under the keys of ``params``."""
-        self.loss(x, t, train_flg=True)  # forward, keeping what backward needs
+        # forward, keeping what backward needs (the penalty's value is not needed)
+        self.last_layer.forward(self.predict(x, train_flg=True), t)
         dout = self.last_layer.backward(1)
         for layer in reversed(self.layers):
-            dout = layer.backward(dout)
+            dout = layer.backward(dout)  # None after the first layer (need_dx=False)
         grads = {}
         affines = [layer for layer in self.layers if isinstance(layer, Affine)]
         for i, layer in enumerate(affines, start=1):
-            grads[f"W{i}"] = layer.dW + self.weight_decay_lambda * layer.W
+            grads[f"W{i}"] = layer.dW
+            if self.weight_decay_lambda:  # the gradient of 0.5 * lambda * sum(W**2)
+                grads[f"W{i}"] = layer.dW + self.weight_decay_lambda * layer.W
             grads[f"b{i}"] = layer.db
         return grads
 # --8<-- [end:MultiLayerNet]

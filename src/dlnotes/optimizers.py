@@ -2,6 +2,8 @@
 
 ``update(params, grads)`` changes the arrays in ``params`` in place: that is the point of an
 optimizer (the network holds references to the same arrays). ``grads`` is not modified.
+The optimizers' own state (velocities, moving averages) is updated in place too, so a step
+allocates no array that outlives it.
 """
 
 import numpy as np
@@ -32,14 +34,16 @@ class Momentum:
         if self.v is None:
             self.v = {key: np.zeros_like(val) for key, val in params.items()}
         for key in params:
-            self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
-            params[key] += self.v[key]
+            v = self.v[key]  # changed in place, like params: no new array per step
+            v *= self.momentum
+            v -= self.lr * grads[key]
+            params[key] += v
 # --8<-- [end:Momentum]
 
 
 # --8<-- [start:AdaGrad]
 class AdaGrad:
-    """AdaGrad: h <- h + dW**2; W <- W - lr * dW / sqrt(h): big past gradients, smaller steps."""
+    """AdaGrad: h <- h + dW**2; W <- W - lr * dW / sqrt(h): a step size per weight."""
 
     def __init__(self, lr=0.01):
         self.lr = lr
@@ -50,13 +54,14 @@ class AdaGrad:
             self.h = {key: np.zeros_like(val) for key, val in params.items()}
         for key in params:
             self.h[key] += grads[key] * grads[key]
-            params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + 1e-7)  # 1e-7: no 0/0
+            # 1e-7: no 0/0 for a weight whose gradients were all 0
+            params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + 1e-7)
 # --8<-- [end:AdaGrad]
 
 
 # --8<-- [start:RMSprop]
 class RMSprop:
-    """RMSprop: like AdaGrad, but h is a moving average, so old gradients are forgotten."""
+    """RMSprop: like AdaGrad, but h is a moving average: old gradients are forgotten."""
 
     def __init__(self, lr=0.01, decay_rate=0.99):
         self.lr, self.decay_rate = lr, decay_rate
@@ -66,8 +71,10 @@ class RMSprop:
         if self.h is None:
             self.h = {key: np.zeros_like(val) for key, val in params.items()}
         for key in params:
-            self.h[key] = self.decay_rate * self.h[key] + (1 - self.decay_rate) * grads[key] ** 2
-            params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + 1e-7)
+            h = self.h[key]  # in place, as in Momentum
+            h *= self.decay_rate
+            h += (1 - self.decay_rate) * grads[key] ** 2
+            params[key] -= self.lr * grads[key] / (np.sqrt(h) + 1e-7)
 # --8<-- [end:RMSprop]
 
 
@@ -86,10 +93,13 @@ class Adam:
             self.v = {key: np.zeros_like(val) for key, val in params.items()}
         self.iter += 1
         for key in params:
-            self.m[key] = self.beta1 * self.m[key] + (1 - self.beta1) * grads[key]
-            self.v[key] = self.beta2 * self.v[key] + (1 - self.beta2) * grads[key] ** 2
-            m_hat = self.m[key] / (1 - self.beta1**self.iter)  # bias correction: m, v start at 0
-            v_hat = self.v[key] / (1 - self.beta2**self.iter)
+            m, v = self.m[key], self.v[key]  # moving averages, updated in place
+            m *= self.beta1
+            m += (1 - self.beta1) * grads[key]
+            v *= self.beta2
+            v += (1 - self.beta2) * grads[key] ** 2
+            m_hat = m / (1 - self.beta1**self.iter)  # bias correction: m, v start at 0
+            v_hat = v / (1 - self.beta2**self.iter)
             params[key] -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 # --8<-- [end:Adam]
 
