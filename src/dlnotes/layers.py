@@ -89,14 +89,15 @@ class SoftmaxWithLoss:
     """
 
     def __init__(self):
-        self.y = self.t = None
+        self.y = self.t = self.loss = None
 
     def forward(self, x, t):
         self.t = labels_like(x, t)  # one-hot, whichever form t came in
         # log_softmax, not log(y): exact even where a probability underflows to 0.
         log_y = log_softmax(x)
         self.y = np.exp(log_y)  # the softmax itself, without a second max and sum
-        return -np.sum(self.t * log_y) / x.shape[0]
+        self.loss = -np.sum(self.t * log_y) / x.shape[0]
+        return self.loss
 
     def backward(self, dout=1):
         return dout * (self.y - self.t) / self.t.shape[0]
@@ -105,7 +106,8 @@ class SoftmaxWithLoss:
 
 # --8<-- [start:Dropout]
 class Dropout:
-    """Dropout: in training, zero each unit with probability ``ratio``; at test time, scale by 1 - ratio.
+    """Dropout: in training, zero each unit with probability ``ratio``; at test time,
+    scale by 1 - ratio.
 
     ``rng`` is a numpy Generator or a seed, so runs are reproducible.
     """

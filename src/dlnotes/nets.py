@@ -15,8 +15,8 @@ from dlnotes.layers import Affine, Dropout, Relu, Sigmoid, SoftmaxWithLoss, chec
 def init_scale(weight_init_std, n_in, activation):
     """Standard deviation of a layer's initial weights.
 
-    'he' (or 'relu'): sqrt(2 / n_in), for ReLU; 'xavier' (or 'sigmoid'): sqrt(1 / n_in), for
-    sigmoid and tanh; a number: that number. 'auto' picks by the activation.
+    'he' (or 'relu'): sqrt(2 / n_in), for ReLU; 'xavier' (or 'sigmoid'): sqrt(1 / n_in),
+    for sigmoid and tanh; a number: that number. 'auto' picks by the activation.
     """
     if weight_init_std == "auto":
         weight_init_std = "he" if activation == "relu" else "xavier"
@@ -26,7 +26,8 @@ def init_scale(weight_init_std, n_in, activation):
         return np.sqrt(1.0 / n_in)
     if isinstance(weight_init_std, (int, float)) and weight_init_std > 0:
         return float(weight_init_std)
-    raise ValueError(f"weight_init_std must be 'he', 'xavier', 'auto' or a number > 0, got {weight_init_std!r}")
+    raise ValueError("weight_init_std must be 'he', 'xavier', 'auto' or a number > 0, "
+                     f"got {weight_init_std!r}")
 # --8<-- [end:init_scale]
 
 
@@ -52,10 +53,12 @@ class MultiLayerNet:
     rng : numpy Generator or seed, for the initial weights and dropout.
     """
 
-    def __init__(self, input_size, hidden_size_list, output_size, activation="relu", weight_init_std="auto",
-                 weight_decay_lambda=0.0, dropout_ratio=0.0, dtype=np.float64, rng=None):
+    def __init__(self, input_size, hidden_size_list, output_size, activation="relu",
+                 weight_init_std="auto", weight_decay_lambda=0.0, dropout_ratio=0.0,
+                 dtype=np.float64, rng=None):
         if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, "
+                             f"got {activation!r}")
         rng = np.random.default_rng(rng)
         sizes = [input_size, *hidden_size_list, output_size]
         self.sizes, self.weight_decay_lambda = sizes, weight_decay_lambda
@@ -63,10 +66,10 @@ class MultiLayerNet:
         self.params, self.layers = {}, []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
             scale = init_scale(weight_init_std, n_in, activation)
-            self.params[f"W{i}"] = (scale * rng.standard_normal((n_in, n_out))).astype(dtype)
-            self.params[f"b{i}"] = np.zeros(n_out, dtype=dtype)
+            W = (scale * rng.standard_normal((n_in, n_out))).astype(dtype)
+            b = np.zeros(n_out, dtype=dtype)
+            self.params[f"W{i}"], self.params[f"b{i}"] = W, b
             # need_dx=False in the first layer: the gradient of the data is never used
-            W, b = self.params[f"W{i}"], self.params[f"b{i}"]
             self.layers.append(Affine(W, b, need_dx=i > 1))
             if i < len(sizes) - 1:  # hidden layer: activation (and dropout)
                 self.layers.append(ACTIVATIONS[activation]())
@@ -75,31 +78,39 @@ class MultiLayerNet:
         self.last_layer = SoftmaxWithLoss()
 
     def predict(self, x, train_flg=False):
-        """Scores (logits) (N, output_size) for a batch x (N, input_size); softmax gives probabilities."""
+        """Scores (logits) (N, output_size) for a batch x (N, input_size).
+
+        Scores, not probabilities: softmax(scores) gives those.
+        """
         x = check_batch(x, "x", self.sizes[0])
         x = x.astype(self.dtype, copy=False)  # the net computes in its own dtype
         for layer in self.layers:
-            x = layer.forward(x, train_flg) if isinstance(layer, Dropout) else layer.forward(x)
+            if isinstance(layer, Dropout):
+                x = layer.forward(x, train_flg)
+            else:
+                x = layer.forward(x)
         return x
 
     def loss(self, x, t, train_flg=False):
-        """Cross-entropy of softmax(predict(x)) against t, plus the weight-decay penalty."""
+        """Cross-entropy of softmax(predict(x)) against t, plus the weight decay."""
         loss = self.last_layer.forward(self.predict(x, train_flg), t)
         if self.weight_decay_lambda:  # no pass over every weight when there is no decay
-            decay = sum(np.sum(W**2) for key, W in self.params.items() if key.startswith("W"))
+            decay = sum(np.sum(W**2) for key, W in self.params.items()
+                        if key.startswith("W"))
             loss = loss + 0.5 * self.weight_decay_lambda * decay
         return loss
 
     def accuracy(self, x, t):
-        """Fraction of samples whose highest score is the label (t one-hot or indices)."""
+        """Fraction of samples whose highest score is the label (t one-hot or index)."""
         y = np.argmax(self.predict(x), axis=1)
         t = np.asarray(t)
         t = np.argmax(t, axis=1) if t.ndim != 1 else t
         return float(np.mean(y == t))
 
     def numerical_gradient(self, x, t):
-        """Gradients by central differences: slow, independent of backward(), for checking."""
-        return {key: numerical_gradient(lambda _: self.loss(x, t), param) for key, param in self.params.items()}
+        """Gradients by central differences: slow, independent of backward()."""
+        return {key: numerical_gradient(lambda _: self.loss(x, t), param)
+                for key, param in self.params.items()}
 
     def gradient(self, x, t):
         """Gradients by backpropagation, under the keys of ``params``."""
@@ -121,8 +132,13 @@ class MultiLayerNet:
 
 # --8<-- [start:TwoLayerNet]
 class TwoLayerNet(MultiLayerNet):
-    """The book's two-layer net: Affine -> ReLU -> Affine -> SoftmaxWithLoss; params W1, b1, W2, b2."""
+    """The book's two-layer net: Affine -> ReLU -> Affine -> SoftmaxWithLoss.
 
-    def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01, rng=None, **kwargs):
-        super().__init__(input_size, [hidden_size], output_size, weight_init_std=weight_init_std, rng=rng, **kwargs)
+    Its params are W1, b1, W2, b2.
+    """
+
+    def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01,
+                 rng=None, **kwargs):
+        super().__init__(input_size, [hidden_size], output_size,
+                         weight_init_std=weight_init_std, rng=rng, **kwargs)
 # --8<-- [end:TwoLayerNet]
