@@ -486,3 +486,20 @@ def test_lesson_10_draws_the_loop_it_just_ran(lang):
     iterations = len(namespace["history"]["train_loss"]) // trainer.epochs  # what really ran
     shown = "\n".join(labels(fig))
     assert str(iterations) in shown and f"{len(namespace['x_train']):,}" in shown
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_lesson_11_im2col_figures_show_the_rows_of_the_packages_im2col(lang):
+    from dlnotes.conv import im2col
+
+    _, [[plain], [padded]] = run_page(lesson("11-cnn", lang), "draw_im2col(", count=2)
+    image = np.arange(1, 17).reshape(4, 4)  # the page's image
+    for fig, pad in ((plain, 0), (padded, 1)):
+        assert_readable(fig)
+        expected = reference_patches(image, 3, 3, 1, pad)
+        # the im2col the page embeds next gives the same rows
+        col = im2col(image.reshape(1, 1, 4, 4).astype(float), 3, 3, pad=pad)
+        np.testing.assert_array_equal(col, expected)
+        matrix = grid_rows(fig)[4 + 2 * pad:]
+        shown = expected if len(expected) <= 6 else [*expected[:5], expected[-1]]
+        np.testing.assert_array_equal(matrix, shown)
