@@ -7,6 +7,7 @@ web font (the Korean system font draws the Hangul) and no search index (it loads
 starts a search). All of it must stay within 400 KB on every page of both languages.
 """
 
+import functools
 import gzip
 import json
 import re
@@ -30,6 +31,7 @@ def built_pages(site):
         yield ("/" if rel == "." else f"/{rel}/"), html
 
 
+@functools.cache  # the stylesheets and scripts every page shares are compressed once
 def transfer_size(path):
     """Bytes on the wire: gzip (level 6, like GitHub Pages) for text, as is for the rest."""
     data = path.read_bytes()
@@ -45,8 +47,11 @@ def site_file(site, page, url):
     return path / "index.html" if absolute.path.endswith("/") else path
 
 
+@functools.cache
 def first_load(site, page, html):
-    """``{file: bytes}`` a browser with a Korean system font downloads to show ``page``."""
+    """``{file: bytes}`` a browser with a Korean system font downloads to show ``page``.
+
+    Cached: callers must not change the dict they get."""
     soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
     loads = {html: transfer_size(html)}
     urls = [link["href"] for link in soup.find_all("link", href=True)
