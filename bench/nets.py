@@ -3,12 +3,21 @@
 Prints, in one run, on this machine:
   1. inference with the pretrained weights: one image at a time vs batches of 100 vs all at once;
   2. gradients of a small net: backpropagation vs the numerical gradient;
-  3. one training step (forward + backward) of the pretrained architecture, dlnotes vs PyTorch
-     (CPU, same float32 weights and batch), if torch is installed (pip install torch==2.13.0);
-  4. softmax on a (1000, 10) batch: dlnotes vs the naive formula vs PyTorch.
-Run: python bench/nets.py
+  3. one training step of the pretrained architecture (784-400-200-10, batch 100, float32), dlnotes
+     vs PyTorch eager on the CPU with the same weights and batch: the gradient (forward + backward)
+     and the whole step (gradient + an SGD update), if torch is installed (pip install torch==2.13.0);
+  4. batch inference of the pretrained MLP on the sample's 5,000 images in GFLOP/s, against the
+     machine's float32 matrix-multiply rate measured here with a plain ``a @ b`` of the first
+     layer's size: the fraction of the matmul rate that inference reaches;
+  5. softmax on a (1000, 10) batch: dlnotes vs the naive formula vs PyTorch;
+  6. one training epoch of SimpleConvNet (the book's CNN, defaults, float32) over the sample's
+     4,000 training images, batch 100, SGD, dlnotes vs the same net in PyTorch eager
+     (conv2d, max_pool2d) with the same initial weights and batches.
+Timings are the best of several runs; the two sides of a comparison are run in turn, so a busy
+moment of a shared machine slows both. Run: python bench/nets.py
 """
 
+import os
 import time
 
 import numpy as np
@@ -16,27 +25,41 @@ import numpy as np
 from dlnotes.activations import softmax
 from dlnotes.mnist import load_mnist
 from dlnotes.nets import MultiLayerNet, TwoLayerNet
+from dlnotes.optimizers import SGD
 from dlnotes.pretrained import load_pretrained
 
 
 def best_of(fn, repeats=5, number=1):
     """Best time of ``repeats`` runs of ``number`` calls, per call, in seconds."""
-    times = []
+    return side_by_side([fn], repeats, number)[0]
+
+
+def side_by_side(fns, repeats=5, number=1):
+    """Best time per call of each function, the functions taking turns (one run each per round)."""
+    best = [float("inf")] * len(fns)
     for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - start) / number)
-    return min(times)
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            best[i] = min(best[i], (time.perf_counter() - start) / number)
+    return best
 
 
-def row(name, seconds, base):
-    print(f"  {name:44s} {seconds * 1e3:10.3f} ms   {seconds / base:8.2f}x")
+def row(name, seconds, base, extra=""):
+    print(f"  {name:48s} {seconds * 1e3:10.3f} ms   {seconds / base:8.2f}x{extra}")
 
 
 def main():
-    _, (x, t) = load_mnist(source="sample", verbose=False)  # 1,000 held-out images
+    (x_train, t_train), (x, t) = load_mnist(source="sample", verbose=False)  # 4,000 + 1,000
     model = load_pretrained()
+    try:
+        import torch
+    except ImportError:
+        print("PyTorch is not installed: pip install torch==2.13.0 to compare")
+        torch = None
+    load = os.getloadavg()[0]
+    print(f"load average (1 min) at the start: {load:.2f} on {os.cpu_count()} cores")
 
     print("1. inference, pretrained 784-400-200-10 MLP, 1,000 images (per 1,000 images):")
     one = best_of(lambda: [model.predict(x[i:i + 1]) for i in range(len(x))], repeats=3)
@@ -53,39 +76,126 @@ def main():
     row("backpropagation", backprop, backprop)
     row("numerical gradient (central differences)", numerical, backprop)
 
-    print("3. one training step (forward + backward), 784-400-200-10, batch 100, float32:")
+    print("3. one training step, 784-400-200-10, batch 100, float32 (ratio to PyTorch):")
     ours = MultiLayerNet(784, [400, 200], 10, dtype=np.float32, rng=0)
+    sgd = SGD(lr=1e-4)  # small steps: the weights hardly move over the repeats
     xb, tb = x[:100], t[:100]
-    ours_time = best_of(lambda: ours.gradient(xb, tb), repeats=5, number=10)
-    row("dlnotes (NumPy)", ours_time, ours_time)
-    try:
-        import torch
-    except ImportError:
-        print("  PyTorch is not installed: pip install torch==2.13.0 to compare")
-        torch = None
+
+    def ours_step():
+        sgd.update(ours.params, ours.gradient(xb, tb))
+
+    fns = [lambda: ours.gradient(xb, tb), ours_step]
     if torch is not None:
-        params = {k: torch.tensor(v, requires_grad=True) for k, v in ours.params.items()}
+        params = [torch.tensor(ours.params[key], requires_grad=True)
+                  for key in ("W1", "b1", "W2", "b2", "W3", "b3")]
+        W1, b1, W2, b2, W3, b3 = params
         xt, tt = torch.tensor(xb), torch.tensor(tb)
+        optimizer = torch.optim.SGD(params, lr=1e-4)
+
+        def torch_gradient():  # the same net, eager: no input gradient, as in dlnotes
+            optimizer.zero_grad()
+            h = torch.relu(xt @ W1 + b1)
+            h = torch.relu(h @ W2 + b2)
+            torch.nn.functional.cross_entropy(h @ W3 + b3, tt).backward()
 
         def torch_step():
-            for p in params.values():
-                p.grad = None
-            h = torch.relu(xt @ params["W1"] + params["b1"])
-            h = torch.relu(h @ params["W2"] + params["b2"])
-            torch.nn.functional.cross_entropy(h @ params["W3"] + params["b3"], tt).backward()
+            torch_gradient()
+            optimizer.step()
 
-        row(f"PyTorch {torch.__version__} (CPU, {torch.get_num_threads()} threads)",
-            best_of(torch_step, repeats=5, number=10), ours_time)
+        fns += [torch_gradient, torch_step]
+    times = side_by_side(fns, repeats=7, number=20)
+    base = times[2:] if torch is not None else times[:2]
+    row("dlnotes gradient (forward + backward)", times[0], base[0])
+    row("dlnotes step (gradient + SGD update)", times[1], base[1])
+    if torch is not None:
+        name = f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads)"
+        row(f"{name} gradient", times[2], base[0])
+        row(f"{name} step", times[3], base[1])
 
-    print("4. softmax of a (1000, 10) batch:")
+    print("4. batch inference vs the float32 matmul rate (GFLOP/s, multiply-adds count 2):")
+    images = np.concatenate([x_train, x])  # 5,000 images (N, 784), float32
+    sizes = model.net.sizes
+    flops = 2 * len(images) * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    rng = np.random.default_rng(0)
+    a = rng.random((len(images), sizes[0]), dtype=np.float32)
+    b = rng.random((sizes[0], sizes[1]), dtype=np.float32)
+    matmul, scores, probs = side_by_side(
+        [lambda: a @ b, lambda: model.net.predict(images), lambda: model.predict(images)], repeats=7)
+    rate = 2 * a.shape[0] * a.shape[1] * b.shape[1] / matmul / 1e9
+    print(f"  {'a @ b, (5000, 784) @ (784, 400)':48s} {matmul * 1e3:10.3f} ms "
+          f"{rate:8.1f} GFLOP/s")
+    for name, seconds in (("model.net.predict (scores)", scores),
+                          ("model.predict (checks + probabilities)", probs)):
+        gflops = flops / seconds / 1e9
+        print(f"  {name:48s} {seconds * 1e3:10.3f} ms {gflops:8.1f} GFLOP/s "
+              f"= {gflops / rate:.0%} of a @ b")
+
+    print("5. softmax of a (1000, 10) batch:")
     scores = np.random.default_rng(0).standard_normal((1000, 10))
     stable = best_of(lambda: softmax(scores), number=100)
     row("dlnotes softmax (checked, max-shifted)", stable, stable)
     row("naive np.exp(x) / sum (no checks, can overflow)",
-        best_of(lambda: np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True), number=100), stable)
+        best_of(lambda: np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True), number=100),
+        stable)
     if torch is not None:
         st = torch.tensor(scores)
         row("torch.softmax", best_of(lambda: torch.softmax(st, dim=1), number=100), stable)
+    cnn_epoch(x_train, t_train, torch)
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f}")
+
+
+def cnn_epoch(x_train, t_train, torch):
+    """Section 6: one epoch of SimpleConvNet, dlnotes vs PyTorch, same weights and batches."""
+    try:
+        from dlnotes.conv import SimpleConvNet
+    except ImportError:
+        print("6. (no dlnotes.conv in this version of dlnotes: no CNN epoch)")
+        return
+    print("6. one epoch of SimpleConvNet (30 5x5 filters, 100 hidden), float32, "
+          "4,000 images, batch 100, SGD:")
+    images, labels = x_train.reshape(-1, 1, 28, 28), t_train
+    order = np.random.default_rng(0).permutation(len(images))
+    batches = [order[i:i + 100] for i in range(0, len(order), 100)]
+    net = SimpleConvNet(dtype=np.float32, rng=0)
+    keys = ("W1", "b1", "W2", "b2", "W3", "b3")
+    start = {key: net.params[key].copy() for key in keys}  # PyTorch starts from these
+    sgd = SGD(lr=0.1)
+
+    def ours_epoch():
+        for batch in batches:
+            sgd.update(net.params, net.gradient(images[batch], labels[batch]))
+
+    fns = [ours_epoch]
+    if torch is not None:
+        F = torch.nn.functional
+        params = [torch.tensor(start[key], requires_grad=True) for key in keys]
+        W1, b1, W2, b2, W3, b3 = params
+        optimizer = torch.optim.SGD(params, lr=0.1)
+        xt, tt = torch.tensor(images), torch.tensor(labels)
+        torch_batches = [torch.tensor(batch) for batch in batches]
+
+        def torch_epoch():
+            for batch in torch_batches:
+                optimizer.zero_grad()
+                h = F.max_pool2d(torch.relu(F.conv2d(xt[batch], W1, b1)), 2, 2)
+                h = torch.relu(h.flatten(1) @ W2 + b2)
+                F.cross_entropy(h @ W3 + b3, tt[batch]).backward()
+                optimizer.step()
+
+        fns.append(torch_epoch)
+    repeats = 3
+    times = side_by_side(fns, repeats=repeats)
+    base = times[-1]
+    row("dlnotes SimpleConvNet epoch (gradient + SGD)", times[0], base)
+    if torch is not None:
+        row(f"PyTorch {torch.__version__} eager, same net", times[1], base)
+    check = f"dlnotes {net.accuracy(images, labels):.3f}"
+    if torch is not None:
+        with torch.no_grad():
+            h = F.max_pool2d(torch.relu(F.conv2d(xt, W1, b1)), 2, 2)
+            scores = torch.relu(h.flatten(1) @ W2 + b2) @ W3 + b3
+        check += f", PyTorch {(scores.argmax(1) == tt).float().mean().item():.3f}"
+    print(f"  training accuracy after {repeats} epochs each: {check} (the same steps)")
 
 
 if __name__ == "__main__":

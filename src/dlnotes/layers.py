@@ -67,7 +67,9 @@ class Affine:
             n_in = self.x.shape[1]
             raise ValueError(f"Affine: x has {n_in} values per sample but W has shape "
                              f"{self.W.shape}: its first axis must be {n_in}")
-        return self.x @ self.W + self.b
+        out = self.x @ self.W
+        out += self.b  # into the product's own new array: one pass, no second array
+        return out
 
     def backward(self, dout):
         self.dW = self.x.T @ dout
