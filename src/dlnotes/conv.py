@@ -211,6 +211,14 @@ class Pooling:
         self.pool_h, self.pool_w, self.stride, self.pad = pool_h, pool_w, stride, pad
         self.x_shape = self.arg_max = None
 
+    def offsets(self, out_h, out_w):
+        """For each offset k = (i, j) in the window: the slices that pick, from every
+        window at once, its pixel (i, j) (the loop of col2im, one offset at a time)."""
+        s = self.stride
+        for k in range(self.pool_h * self.pool_w):
+            i, j = divmod(k, self.pool_w)
+            yield k, (slice(i, i + s * out_h, s), slice(j, j + s * out_w, s))
+
     def forward(self, x):
         x = check_images(x, "x")
         N, C, H, W = self.x_shape = x.shape
@@ -220,21 +228,21 @@ class Pooling:
         # Pad with -inf, not 0: a padded pixel must never be a window's maximum.
         if p:
             x = np.pad(x, [(0, 0), (0, 0), (p, p), (p, p)], constant_values=-np.inf)
-        col = im2col(x, self.pool_h, self.pool_w, self.stride)
-        col = col.reshape(-1, self.pool_h * self.pool_w)  # one window per row
-        self.arg_max = np.argmax(col, axis=1)  # where the gradient will go
-        out = col[np.arange(len(col)), self.arg_max]
-        return out.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
+        out = np.full((N, C, out_h, out_w), -np.inf, dtype=x.dtype)
+        self.arg_max = np.zeros((N, C, out_h, out_w), dtype=np.intp)  # where the max is
+        for k, (rows, cols) in self.offsets(out_h, out_w):
+            pixel = x[:, :, rows, cols]  # pixel k of every window
+            # strictly greater: the first maximum of a window wins, as in np.argmax
+            self.arg_max = np.where(pixel > out, k, self.arg_max)
+            out = np.maximum(out, pixel)
+        return out
 
     def backward(self, dout):
         N, C, H, W = self.x_shape
         p = self.pad
-        dout = dout.transpose(0, 2, 3, 1)  # rows (n, i, j, c), the order of the windows
-        dmax = np.zeros((dout.size, self.pool_h * self.pool_w), dtype=dout.dtype)
-        dmax[np.arange(dout.size), self.arg_max] = dout.ravel()  # only the max gets it
-        dcol = dmax.reshape(N * dout.shape[1] * dout.shape[2], -1)
-        dx = col2im(dcol, (N, C, H + 2 * p, W + 2 * p), self.pool_h, self.pool_w,
-                    self.stride)
+        dx = np.zeros((N, C, H + 2 * p, W + 2 * p), dtype=dout.dtype)
+        for k, (rows, cols) in self.offsets(*dout.shape[2:]):
+            dx[:, :, rows, cols] += dout * (self.arg_max == k)  # only the max gets it
         return dx[:, :, p:H + p, p:W + p]
 # --8<-- [end:Pooling]
 
