@@ -96,6 +96,20 @@ def apple_graph(lang):
     return diagrams.draw_computational_graph(nodes, edges, lang=lang)
 
 
+def random_weights(m=20):
+    return np.random.default_rng(0).normal(0, 0.05, (784, m))
+
+
+TIMELINE = {  # two lines in one entry, every kind, a year twice, given out of order
+    "en": [(2012, "result", "a result\non two lines"), (2007, "hardware", "a GPU"),
+           (2010, "algorithm", "an algorithm"), (2009, "data", "a data set"),
+           (2010, "algorithm", "another one")],
+    "ko": [(2012, "result", "어떤 성과\n두 줄"), (2007, "hardware", "GPU"),
+           (2010, "algorithm", "새 알고리즘"), (2009, "data", "데이터셋"),
+           (2010, "algorithm", "또 하나")],
+}
+
+
 def tiny_trainer():
     rng = np.random.default_rng(0)
     x, t = rng.random((250, 4)), rng.integers(0, 3, 250)
@@ -126,6 +140,11 @@ FIGURES = {
                                                        pad=1, lang=lang),
     "im2col stride 2": lambda lang: diagrams.draw_im2col(np.arange(25).reshape(1, 1, 5, 5), 3,
                                                          3, stride=2, lang=lang),
+    "AI, ML, DL": lambda lang: diagrams.draw_ai_ml_dl(lang=lang),
+    "neuron and perceptron": lambda lang: diagrams.draw_neuron_and_perceptron(lang=lang),
+    "learned features": lambda lang: diagrams.draw_learned_features(lang=lang),
+    "weight images": lambda lang: diagrams.draw_weight_images(random_weights(), lang=lang),
+    "timeline": lambda lang: diagrams.draw_timeline(TIMELINE[lang], lang=lang),
 }
 
 
@@ -161,6 +180,11 @@ def test_english_figures_have_no_korean(name):
     lambda: diagrams.draw_layer_graph(TwoLayerNet(4, 3, 2), np.zeros((1, 4)), lang="fr"),
     lambda: diagrams.draw_training_loop(lang="fr"),
     lambda: diagrams.draw_im2col(np.ones((3, 3)), 2, 2, lang="fr"),
+    lambda: diagrams.draw_ai_ml_dl(lang="fr"),
+    lambda: diagrams.draw_neuron_and_perceptron(lang="fr"),
+    lambda: diagrams.draw_learned_features(lang="fr"),
+    lambda: diagrams.draw_weight_images(random_weights(), lang="fr"),
+    lambda: diagrams.draw_timeline(TIMELINE["en"], lang="fr"),
 ])
 def test_unknown_language_is_a_clear_error(call):
     with pytest.raises(ValueError, match=r"lang must be one of 'en', 'ko', got 'fr'"):
@@ -172,6 +196,132 @@ def test_drawing_into_a_given_axes_keeps_its_figure():
     assert diagrams.draw_perceptron(lang="en", ax=right) is fig
     assert tuple(fig.get_size_inches()) == (10, 4) and not left.texts
     assert "$x_1$" in [t.get_text() for t in right.texts] and right.get_title()
+
+
+# ---- lesson 0: what deep learning is ------------------------------------------------------------
+
+def box_extent(patch):
+    """(x0, y0, x1, y1) of a FancyBboxPatch in data units, its rounding pad included."""
+    pad = patch.get_boxstyle().pad
+    x, y, w, h = patch.get_x(), patch.get_y(), patch.get_width(), patch.get_height()
+    return x - pad, y - pad, x + w + pad, y + h + pad
+
+
+def inside(point, extent):
+    x, y = point
+    return extent[0] < x < extent[2] and extent[1] < y < extent[3]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_ai_ml_dl_boxes_nest_and_each_holds_its_own_name(lang):
+    fig = diagrams.draw_ai_ml_dl(lang=lang)
+    ax = fig.axes[0]
+    boxes = [box_extent(p) for p in ax.patches if isinstance(p, matplotlib.patches.FancyBboxPatch)]
+    assert len(boxes) == 3
+    boxes.sort(key=lambda e: -(e[2] - e[0]) * (e[3] - e[1]))  # outermost first
+    for outer, inner in itertools.pairwise(boxes):
+        assert outer[0] < inner[0] and outer[1] < inner[1] and inner[2] < outer[2] and inner[3] < outer[3]
+    by_text = {t.get_text(): t for t in ax.texts}
+    fig.canvas.draw()
+    to_data = ax.transData.inverted()
+    for k, (name, example) in enumerate(diagrams.LABELS[lang]["fields"]):
+        for text in (name, example):
+            extent = by_text[text].get_window_extent()
+            corners = to_data.transform([[extent.x0, extent.y0], [extent.x1, extent.y1]])
+            assert all(inside(c, boxes[k]) for c in corners), f"{text!r} outside its box"
+            if k + 1 < len(boxes):  # and above the box inside it
+                assert corners[0][1] > boxes[k + 1][3], f"{text!r} overlaps the inner box"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_neuron_parts_stand_above_the_perceptron_parts_with_the_same_role(lang):
+    fig = diagrams.draw_neuron_and_perceptron(lang=lang)
+    at = {t.get_text(): t.get_position() for t in fig.axes[0].texts}
+    dendrites, body, axon = (at[label] for label in diagrams.LABELS[lang]["neuron_parts"])
+    x1, sigma, y_out = at["$x_1$"], at[r"$\Sigma$"], at["$y$"]
+    assert abs(dendrites[0] - x1[0]) < 0.5  # over the inputs
+    assert abs(body[0] - sigma[0]) < 0.5  # over the sum
+    assert x1[0] < sigma[0] < axon[0] <= y_out[0] + 0.5  # the axon over the output side
+    perceptron_top = max(y for text, (_, y) in at.items() if text in ("1", "$b$", "$x_1$"))
+    assert min(dendrites[1], body[1], axon[1]) > perceptron_top, "the neuron is drawn above"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_learned_features_go_from_edges_to_parts_to_digits(lang):
+    words = diagrams.LABELS[lang]
+    fig = diagrams.draw_learned_features(lang=lang)
+    at = {t.get_text(): t.get_position() for t in fig.axes[0].texts}
+    heights = [at[label][1] for label in words["learned_stages"]]
+    assert heights == sorted(heights, reverse=True), "layer 1 on top, layer 3 at the bottom"
+    left, right = (at[head][0] for head in words["feature_heads"])
+    assert all(abs(at[label][0] - left) < 0.01 for label in words["handmade_stages"])
+    assert all(abs(at[label][0] - right) < 0.01 for label in words["learned_stages"])
+    answers = [t for t in fig.axes[0].texts if t.get_text() == words["answer"]]
+    assert len(answers) == 2, "both columns read the same digit"
+    # the edge tiles: four strokes in four different directions
+    strokes = [line.get_xydata() for line in fig.axes[0].lines if len(line.get_xydata()) == 2]
+    angles = {round(np.degrees(np.arctan2(*(b - a)[::-1])) % 180) for a, b in strokes}
+    assert {0, 45, 90, 135} <= angles
+
+
+def test_weight_mosaic_tiles_are_the_columns_of_w_pixel_by_pixel():
+    W = random_weights(9)
+    mosaic = diagrams.weight_mosaic(W, n=7, cols=3, gap=2)
+    assert mosaic.shape == (3 * 30 - 2, 3 * 30 - 2)
+    for k in range(7):
+        r, c = divmod(k, 3)
+        for i, j in itertools.product(range(28), repeat=2):  # pixel i*28 + j of the image
+            assert mosaic[r * 30 + i, c * 30 + j] == W[i * 28 + j, k]
+    assert np.isnan(mosaic[28:30]).all() and np.isnan(mosaic[:, 28:30]).all()  # the gaps
+    assert np.isnan(mosaic[60:, 30:]).all()  # after the 7th tile: nothing
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_weight_images_show_the_mosaic_on_a_scale_symmetric_about_zero(lang):
+    W = random_weights(30) + 0.02  # mostly positive: the scale must still centre on 0
+    fig = diagrams.draw_weight_images(W, n=12, cols=6, lang=lang)
+    [image] = fig.axes[0].images
+    shown = np.ma.filled(image.get_array(), np.nan)
+    np.testing.assert_array_equal(shown, diagrams.weight_mosaic(W, 12, 6))
+    vmin, vmax = image.get_clim()
+    assert vmin == -vmax > -np.abs(W[:, :12]).max()
+    assert "30" in fig.axes[0].get_title() and "12" in fig.axes[0].get_title()
+
+
+@pytest.mark.parametrize("W, n, message", [
+    (np.ones((783, 5)), 3, r"W must be \(784, M\)"),
+    (np.ones((784, 5)), 6, "only 5 neurons"),
+    (np.ones((784, 5)), 0, "n must be an integer >= 1"),
+])
+def test_weight_images_bad_arguments_are_clear_errors(W, n, message):
+    with pytest.raises(ValueError, match=message):
+        diagrams.draw_weight_images(W, n=n)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_timeline_rows_are_in_year_order_each_with_its_kinds_marker(lang):
+    events = TIMELINE[lang]
+    fig = diagrams.draw_timeline(events, lang=lang)
+    ax = fig.axes[0]
+    rows = {t.get_text(): t.get_position()[1] for t in ax.texts}
+    order = sorted(events, key=lambda e: rows[e[2]], reverse=True)  # top to bottom
+    assert [year for year, _, _ in order] == sorted(year for year, _, _ in events)
+    assert [e[2] for e in order if e[0] == 2010] == [e[2] for e in events if e[0] == 2010]
+    markers = {round(line.get_ydata()[0], 6): line.get_marker() for line in ax.lines
+               if len(line.get_ydata()) == 1}
+    for year, kind, text in events:
+        assert markers[round(rows[text], 6)] == diagrams.TIMELINE_KINDS[kind][0], text
+    assert len(set(m for m, _ in diagrams.TIMELINE_KINDS.values())) == 4, "shapes, not only colours"
+
+
+@pytest.mark.parametrize("events, message", [
+    ([(2012, "luck", "x")], "kind must be one of"),
+    ([], "events is empty"),
+    ([(2012.5, "data", "x")], "year must be an integer"),
+])
+def test_timeline_bad_events_are_clear_errors(events, message):
+    with pytest.raises(ValueError, match=message):
+        diagrams.draw_timeline(events)
 
 
 # ---- lesson 1: the perceptron -------------------------------------------------------------------
@@ -503,3 +653,22 @@ def test_lesson_11_im2col_figures_show_the_rows_of_the_packages_im2col(lang):
         matrix = grid_rows(fig)[4 + 2 * pad:]
         shown = expected if len(expected) <= 6 else [*expected[:5], expected[-1]]
         np.testing.assert_array_equal(matrix, shown)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_lesson_0_draws_its_figures_and_the_shipped_mlps_own_weights(lang):
+    from dlnotes.pretrained import load_pretrained
+
+    _, drawn = run_page(lesson("00-what-is-deep-learning", lang), 'lang="', count=5)
+    figures = [fig for figs in drawn for fig in figs]
+    assert len(figures) == 5
+    for fig in figures:
+        assert_readable(fig)
+    W1 = load_pretrained().net.params["W1"]  # loaded here, not taken from the page
+    images = [fig for fig in figures if fig.axes[0].images]
+    assert len(images) == 1
+    shown = np.ma.filled(images[0].axes[0].images[0].get_array(), np.nan)
+    tiles = [shown[r * 30:r * 30 + 28, c * 30:c * 30 + 28] for r in range(2) for c in range(6)]
+    for k, tile in enumerate(tiles):
+        np.testing.assert_array_equal(tile.ravel(), W1[:, k])
+    assert f"{W1.shape[1]}" in images[0].axes[0].get_title()

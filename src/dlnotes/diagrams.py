@@ -1,6 +1,8 @@
 """Diagrams of networks and graphs for the lessons, drawn with matplotlib.
 
-Each function draws one figure that a lesson explains: the perceptron (lesson 1), a layered
+Each function draws one figure that a lesson explains: where deep learning sits inside AI, a
+neuron beside the perceptron, hand-made against learned features, a first layer's weights as
+images and a timeline (lesson 0), the perceptron (lesson 1), a layered
 network with the shape of every array (lesson 5), a computational graph with its forward values
 and backward derivatives, and the layer graph of a network (lesson 9), the mini-batch
 training loop (lesson 10), and how im2col turns the patches of an image into the rows of a
@@ -18,7 +20,7 @@ import contextlib
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
+from matplotlib.patches import Arc, Circle, Ellipse, FancyArrowPatch, FancyBboxPatch, Rectangle
 from matplotlib.transforms import Bbox
 
 from dlnotes.plotting import use_korean_font
@@ -59,6 +61,34 @@ LABELS = {
         "patch_to_row": "patch → row",
         "stride": "stride {stride}",
         "matrix": "{rows} rows (one per patch) × {cols}",
+        "fields": (
+            ("Artificial intelligence", "e.g. a chess program that searches\n"
+                                         "its moves by rules people wrote"),
+            ("Machine learning", "e.g. a spam filter that learns\n"
+                                  "from e-mails labelled by people"),
+            ("Deep learning", "e.g. a network of many layers\nthat reads handwritten digits"),
+        ),
+        "fields_title": ("Deep learning is one kind of machine learning,\n"
+                         "which is one way to build AI"),
+        "neuron": "neuron",
+        "perceptron": "perceptron",
+        "neuron_parts": (("dendrites:\n"
+                         "signals in", "cell body:\nadds them up", "axon:\nsignal out")),
+        "neuron_title": ("A neuron and the perceptron modelled on it:\n"
+                         "signals in, a sum, a threshold, one output"),
+        "feature_heads": ("hand-made", "learned"),
+        "handmade_stages": ("features a person\nchose to measure:\nloops, stroke\ndirections, ...",
+                            "classifier\n(the only part\nthat learns)"),
+        "learned_stages": ("layer 1: edges", "layer 2: parts", "layer 3: digits"),
+        "answer": "“7”",
+        "features_title": "Features: designed by a person,\nor learned layer by layer",
+        "weights_key": "red: ink here raises the neuron's sum\nblue: ink here lowers it",
+        "weights_title": ("Learned, not designed: the weights of\n"
+                          "neurons 1–{n} of {total} as 28×28 images"),
+        "kinds": {"data": "data", "hardware": "hardware", "algorithm": "algorithm",
+                  "result": "result"},
+        "timeline_title": ("Deep learning took off in the 2010s:\n"
+                           "more data, GPUs, better algorithms"),
     },
     "ko": {
         "forward": "순전파: 값",
@@ -89,6 +119,27 @@ LABELS = {
         "patch_to_row": "조각 → 행",
         "stride": "스트라이드 {stride}",
         "matrix": "{rows}행(조각마다 한 행) × {cols}열",
+        "fields": (
+            ("인공지능", "예: 사람이 짠 규칙으로\n수를 찾는 체스 프로그램"),
+            ("머신러닝", "예: 사람이 분류해 둔 메일로\n배우는 스팸 필터"),
+            ("딥러닝", "예: 손글씨 숫자를 읽는\n여러 층의 신경망"),
+        ),
+        "fields_title": "딥러닝은 머신러닝의 한 갈래이고,\n머신러닝은 인공지능을 만드는 한 방법",
+        "neuron": "뉴런",
+        "perceptron": "퍼셉트론",
+        "neuron_parts": ("가지돌기:\n신호가 들어옴", "세포체:\n신호를 더함", "축삭:\n신호를 내보냄"),
+        "neuron_title": "뉴런과 그것을 본뜬 퍼셉트론:\n들어온 신호, 합, 문턱값, 출력 하나",
+        "feature_heads": ("사람이 만든 특징", "학습한 특징"),
+        "handmade_stages": ("사람이 정한\n특징을 잰다:\n고리 수, 획의\n방향, ...",
+                            "분류기\n(학습하는 것은\n여기뿐)"),
+        "learned_stages": ("1층: 에지", "2층: 부분", "3층: 숫자"),
+        "answer": "“7”",
+        "features_title": "특징: 사람이 설계하거나,\n층마다 학습하거나",
+        "weights_key": "빨강: 이 픽셀에 잉크가 있으면 합이 커짐\n파랑: 잉크가 있으면 합이 작아짐",
+        "weights_title": "설계가 아니라 학습한 것: 뉴런 {total}개 중\n1~{n}번의 가중치를 28×28 이미지로",
+        "kinds": {"data": "데이터", "hardware": "하드웨어", "algorithm": "알고리즘",
+                  "result": "성과"},
+        "timeline_title": "딥러닝은 2010년대에 도약했습니다:\n더 많은 데이터, GPU, 더 나은 알고리즘",
     },
 }
 
@@ -728,3 +779,347 @@ def draw_im2col(image, filter_h, filter_w, stride=1, pad=0, lang="en", ax=None, 
                 words["matrix"].format(rows=n_rows, cols=n_cols), ha="center", va="top",
                 fontsize=SMALL)
         return _finish(ax, words["im2col_title"].format(fh=filter_h, fw=filter_w))
+
+
+# ---- lesson 0: what deep learning is ------------------------------------------------------------
+
+FIELD_TINTS = ("#e8eaf6", "#c5cae9", "#9fa8da")  # AI, ML, DL: darker inside; text stays black
+
+
+def draw_ai_ml_dl(lang="en", ax=None):
+    """Draw deep learning inside machine learning inside artificial intelligence.
+
+    Each field is a rounded box holding its name and one concrete example; every box is sized
+    from its own words and the box inside it, so the nesting holds in both languages.
+
+    Parameters
+    ----------
+    lang : {"en", "ko"}
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    pad, gap = 0.3, 0.2  # inside a box's edge; between a name and its example
+    with _words(lang) as words:
+        ax = _canvas((-4, 4), (-3, 3), ax)
+        fields = words["fields"]  # outermost first: (name, example)
+        sizes = [(_text_size(ax, name, FONT), _text_size(ax, example, SMALL))
+                 for name, example in fields]
+        # sizes from the inside out: a box holds its words and, below them, the box inside it
+        boxes, inner = [], (0, 0)
+        for (nw, nh), (ew, eh) in reversed(sizes):
+            w = max(nw, ew, inner[0]) + 2 * pad
+            h = nh + gap + eh + (inner[1] + pad if inner[1] else 0) + 2 * pad
+            boxes.insert(0, (w, h))
+            inner = (w, h)
+        top = boxes[0][1] / 2
+        for k, ((name, example), (w, h), ((_, nh), (_, eh))) in enumerate(
+                zip(fields, boxes, sizes)):
+            ax.add_patch(FancyBboxPatch((-w / 2, top - h), w, h, boxstyle="round,pad=0.05",
+                                        facecolor=FIELD_TINTS[k], edgecolor=FORWARD, lw=1.5,
+                                        zorder=1 + k))
+            y = top - pad
+            ax.text(0, y, name, ha="center", va="top", fontsize=FONT, fontweight="bold",
+                    zorder=5)
+            ax.text(0, y - nh - gap, example, ha="center", va="top", fontsize=SMALL,
+                    linespacing=1.3, zorder=5)
+            top = y - nh - gap - eh - pad
+        return _finish(ax, words["fields_title"])
+
+
+def _neuron(ax, soma, left, right, r=0.42):
+    """A stylised neuron: branching dendrites from ``left``, a cell body, an axon to ``right``."""
+    sx, sy = soma
+    color, lw = "#5d4037", 2.2
+    for dy in (0.75, 0, -0.75):  # three dendrites, each forking once
+        fork = (left + 0.75, sy + dy * 0.8)
+        ax.plot([fork[0], sx - r * 0.8], [fork[1], sy + dy * 0.25], color=color, lw=lw,
+                solid_capstyle="round", zorder=2)
+        for ddy in (0.22, -0.22):
+            ax.plot([left, fork[0]], [fork[1] + ddy, fork[1]], color=color, lw=lw - 0.6,
+                    solid_capstyle="round", zorder=2)
+    ax.add_patch(Circle(soma, r, facecolor="#ffe0b2", edgecolor=color, lw=2, zorder=3))
+    ax.add_patch(Circle(soma, r * 0.35, facecolor="#8d6e63", edgecolor="none", zorder=4))
+    end = right - 0.45
+    ax.plot([sx + r, end], [sy, sy], color=color, lw=lw + 0.6, zorder=2)
+    for k in range(3):  # myelin sheath segments along the axon
+        x = sx + r + 0.25 + k * (end - sx - r - 0.3) / 3
+        ax.add_patch(FancyBboxPatch((x, sy - 0.1), 0.45, 0.2, boxstyle="round,pad=0.02",
+                                    facecolor="#fff3e0", edgecolor=color, lw=1.2, zorder=3))
+    for dy in (0.3, 0, -0.3):  # axon terminals, each ending in a synapse
+        ax.plot([end, right], [sy, sy + dy], color=color, lw=lw - 0.6, zorder=2)
+        ax.add_patch(Circle((right, sy + dy), 0.07, facecolor=color, edgecolor="none", zorder=3))
+
+
+def draw_neuron_and_perceptron(lang="en"):
+    """Draw a biological neuron above the perceptron modelled on it, part above part.
+
+    The dendrites sit above the perceptron's weighted inputs, the cell body above the sum and
+    the step, the axon above the output: what lies in one column plays one role.
+
+    Parameters
+    ----------
+    lang : {"en", "ko"}
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with _words(lang) as words:
+        ax = _canvas((-0.5, 5.7), (-1.4, 6), None)
+        soma_y = 4.6
+        _neuron(ax, (2.6, soma_y), left=-0.3, right=5.4)
+        for x, label in zip((0.2, 2.6, 4.6), words["neuron_parts"]):
+            ax.text(x, soma_y - 1.05, label, ha="center", va="top", fontsize=SMALL,
+                    linespacing=1.3)
+        ax.text(-0.45, soma_y + 1.05, words["neuron"], ha="left", va="bottom", fontsize=FONT,
+                fontweight="bold")
+        ax.text(-0.45, 2.45, words["perceptron"], ha="left", va="bottom", fontsize=FONT,
+                fontweight="bold")
+        draw_perceptron(lang=lang, ax=ax)
+        ax._dlnotes_fit = True  # draw_perceptron set its limits; size the figure to all of it
+        return _finish(ax, words["neuron_title"])
+
+
+def _seven(ax, x, y, size, lw=2.4):
+    """A handwritten-looking 7 in a ``size`` square whose centre is (x, y)."""
+    h = size * 0.32
+    ax.plot([x - h, x + h, x - h * 0.2], [y + h, y + h, y - h * 1.1], color=FORWARD, lw=lw,
+            solid_capstyle="round", solid_joinstyle="round", zorder=4)
+
+
+def _stroke_tiles(ax, kind, x0, y, tile):
+    """Small tiles of what a stage responds to: edges, parts (arcs, loops) or whole digits."""
+    def tile_box(k):
+        cx = x0 + (k + 0.5) * tile
+        ax.add_patch(Rectangle((cx - tile * 0.42, y - tile * 0.42), tile * 0.84, tile * 0.84,
+                               facecolor="white", edgecolor="#9e9e9e", lw=0.8, zorder=3))
+        return cx
+
+    s = tile * 0.28
+    style = dict(color=FORWARD, lw=2.2, solid_capstyle="round", zorder=4)
+    if kind == "edges":  # four orientations
+        for k, angle in enumerate((0, 45, 90, 135)):
+            cx = tile_box(k)
+            dx, dy = s * np.cos(np.radians(angle)), s * np.sin(np.radians(angle))
+            ax.plot([cx - dx, cx + dx], [y - dy, y + dy], **style)
+    elif kind == "parts":  # a loop, an arc, a corner, a bar
+        cx = tile_box(0)
+        ax.add_patch(Ellipse((cx, y), 1.6 * s, 1.9 * s, fill=False, ec=FORWARD, lw=2.2, zorder=4))
+        cx = tile_box(1)
+        ax.add_patch(Arc((cx, y - 0.3 * s), 1.8 * s, 1.8 * s, theta1=0, theta2=180,
+                         ec=FORWARD, lw=2.2, zorder=4))
+        cx = tile_box(2)
+        ax.plot([cx - s, cx + s, cx + 0.5 * s], [y + 0.4 * s, y + 0.4 * s, y - 0.6 * s], **style)
+        cx = tile_box(3)
+        ax.plot([cx, cx], [y - s, y + s], **style)
+    else:  # digits made of those parts: 0 (a loop), 7 (a corner), 9 (a loop and a bar)
+        cx = tile_box(0)
+        ax.add_patch(Ellipse((cx, y), 1.3 * s, 2.0 * s, fill=False, ec=FORWARD, lw=2.2, zorder=4))
+        cx = tile_box(1)
+        _seven(ax, cx, y, tile * 0.9, lw=2.2)
+        cx = tile_box(2)
+        ax.add_patch(Ellipse((cx - 0.05 * s, y + 0.45 * s), 1.2 * s, 1.0 * s, fill=False,
+                             ec=FORWARD, lw=2.2, zorder=4))
+        ax.plot([cx + 0.55 * s, cx + 0.4 * s], [y + 0.45 * s, y - 1.1 * s], **style)
+
+
+def draw_learned_features(lang="en", ax=None):
+    """Draw hand-made features beside learned ones: edges, then parts, then whole digits.
+
+    On the left, a person decides what to measure in the image and only the classifier at the
+    end learns; on the right, every layer learns, each from the one before: edges, parts built
+    from edges, digits built from parts. Both read the same 7.
+
+    Parameters
+    ----------
+    lang : {"en", "ko"}
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    tile, col_w, step = 0.72, 3.3, 2.0  # tile size, column width, distance between stages
+    with _words(lang) as words:
+        ax = _canvas((-0.2, 2 * col_w + 0.6), (-8, 1), ax)
+        centres = (col_w / 2, col_w * 1.5 + 0.4)
+        for cx, head in zip(centres, words["feature_heads"]):
+            ax.text(cx, 0.6, head, ha="center", va="bottom", fontsize=FONT, fontweight="bold")
+        ys = [-step * k for k in range(4)]  # image, three stages; the answer below them
+        for cx in centres:  # the same image on both sides
+            ax.add_patch(Rectangle((cx - 0.45, ys[0] - 0.45), 0.9, 0.9, facecolor="white",
+                                   edgecolor=FORWARD, lw=1.5, zorder=2))
+            _seven(ax, cx, ys[0], 0.9)
+        h = 1.45  # a stage's box
+        columns = (
+            # left: a person's features stand where the first two layers are; the classifier
+            # at the end is the only part that learns
+            [((ys[1] + ys[2]) / 2, step + h, label, None)
+             for label in words["handmade_stages"][:1]]
+            + [(ys[3], h, words["handmade_stages"][1], None)],
+            # right: three learned layers, each drawn with what it responds to
+            [(ys[k], h, label, kind) for k, (label, kind) in enumerate(
+                zip(words["learned_stages"], ("edges", "parts", "digits")), start=1)],
+        )
+        w = col_w - 0.2
+        for cx, boxes in zip(centres, columns):
+            bottom = ys[0] - 0.45  # of the image
+            for y, bh, label, kind in boxes:
+                _arrow(ax, (cx, bottom - 0.08), (cx, y + bh / 2 + 0.1))
+                ax.add_patch(FancyBboxPatch((cx - w / 2, y - bh / 2), w, bh,
+                                            boxstyle="round,pad=0.05", edgecolor=FORWARD,
+                                            facecolor="#f3f3f3" if kind is None else "white",
+                                            lw=1.5, zorder=2))
+                if kind is None:
+                    ax.text(cx, y, label, ha="center", va="center", fontsize=SMALL,
+                            linespacing=1.3, zorder=5)
+                else:
+                    ax.text(cx, y + bh / 2 - 0.08, label, ha="center", va="top",
+                            fontsize=SMALL, zorder=5)
+                    n = 3 if kind == "digits" else 4
+                    _stroke_tiles(ax, kind, cx - n * tile / 2, y - 0.22, tile)
+                bottom = y - bh / 2
+            _arrow(ax, (cx, bottom - 0.08), (cx, bottom - 0.7))
+            ax.text(cx, bottom - 0.8, words["answer"], ha="center", va="top", fontsize=FONT)
+        return _finish(ax, words["features_title"])
+
+
+def weight_mosaic(W, n=12, cols=6, gap=2):
+    """Columns 0..n-1 of a first-layer weight matrix as 28×28 tiles, in one array.
+
+    Parameters
+    ----------
+    W : array (784, M)
+        First-layer weights of an MNIST network: column k holds neuron k's weight for each
+        pixel, in the order of the flattened image (row by row).
+    n, cols : int
+        How many neurons to show (the first n), and how many tiles per row.
+    gap : int
+        Pixels of NaN between tiles (drawn as background).
+
+    Returns
+    -------
+    array (rows * (28 + gap) - gap, cols * (28 + gap) - gap)
+        Tile k sits in row ``k // cols``, column ``k % cols``; NaN between and after tiles.
+    """
+    W = np.asarray(W)
+    if W.ndim != 2 or W.shape[0] != 784:
+        raise ValueError(f"W must be (784, M): one column of 784 pixel weights per neuron, "
+                         f"got shape {W.shape}")
+    for name, value in (("n", n), ("cols", cols)):
+        if int(value) != value or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    if n > W.shape[1]:
+        raise ValueError(f"n = {n}, but W has only {W.shape[1]} neurons (columns)")
+    rows = -(-n // cols)
+    size = 28 + gap
+    mosaic = np.full((rows * size - gap, cols * size - gap), np.nan)
+    for k in range(n):
+        r, c = divmod(k, cols)
+        mosaic[r * size:r * size + 28, c * size:c * size + 28] = W[:, k].reshape(28, 28)
+    return mosaic
+
+
+def draw_weight_images(W, n=12, cols=6, lang="en", ax=None):
+    """Draw the first ``n`` neurons' weights of an MNIST network's first layer as images.
+
+    One 28×28 tile per neuron: red where ink in that pixel raises the neuron's weighted sum,
+    blue where it lowers it, white for weights near 0, on one colour scale for all tiles,
+    symmetric about 0 and full at the 99th percentile of the shown weights' sizes (a few
+    large weights would otherwise leave the rest pale). The tiles come from
+    :func:`weight_mosaic`.
+
+    Parameters
+    ----------
+    W : array (784, M)
+    n, cols : int
+    lang : {"en", "ko"}
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    mosaic = weight_mosaic(W, n, cols)
+    limit = float(np.nanpercentile(np.abs(mosaic), 99)) or 1.0
+    cmap = matplotlib.colormaps["RdBu_r"].with_extremes(bad="white")
+    with _words(lang) as words:
+        if ax is None:
+            width = 5.2
+            height = width * mosaic.shape[0] / mosaic.shape[1] + 1.1
+            fig = plt.figure(figsize=(width, height), layout="constrained")
+            ax = fig.add_subplot()
+        ax.imshow(mosaic, cmap=cmap, vmin=-limit, vmax=limit, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.set_xlabel(words["weights_key"], fontsize=SMALL, linespacing=1.3)
+        ax.set_title(words["weights_title"].format(n=n, total=np.shape(W)[1]), fontsize=TITLE)
+        return ax.figure
+
+
+TIMELINE_KINDS = {  # kind: (marker, colour); the shapes differ, not only the colours
+    "data": ("s", "#1565c0"),
+    "hardware": ("^", "#e65100"),
+    "algorithm": ("o", "#2e7d32"),
+    "result": ("*", "#6a1b9a"),
+}
+
+
+def draw_timeline(events, lang="en", ax=None):
+    """Draw dated events top to bottom, each marked by its kind: data, hardware, algorithm or a
+    result that came from them.
+
+    Parameters
+    ----------
+    events : list of (year, kind, text)
+        ``kind`` is one of "data", "hardware", "algorithm", "result"; ``text`` may hold line
+        breaks. Drawn in order of year (events of one year in the given order).
+    lang : {"en", "ko"}
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    events = list(events)
+    if not events:
+        raise ValueError("events is empty: give (year, kind, text) triples")
+    for year, kind, text in events:
+        if kind not in TIMELINE_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(map(repr, TIMELINE_KINDS))}, "
+                             f"got {kind!r} (for {year})")
+        if int(year) != year:
+            raise ValueError(f"year must be an integer, got {year!r}")
+    events = sorted(events, key=lambda e: e[0])
+    with _words(lang) as words:
+        ax = _canvas((-0.2, 7), (-len(events) - 2, 1), ax)
+        heights = [max(_text_size(ax, text, SMALL)[1], 0.45) + 0.3 for _, _, text in events]
+        y, x_line = 0.0, 1.15
+        centres = []
+        for (year, kind, text), h in zip(events, heights):
+            centres.append(y - h / 2)
+            y -= h
+        ax.plot([x_line, x_line], [centres[0], centres[-1]], color=MUTED, lw=1.5, zorder=1)
+        for (year, kind, text), yc in zip(events, centres):
+            marker, color = TIMELINE_KINDS[kind]
+            ax.text(0, yc, str(int(year)), ha="left", va="center", fontsize=SMALL,
+                    fontweight="bold")
+            ax.plot([x_line], [yc], marker=marker, markersize=16 if marker == "*" else 12,
+                    color=color, markeredgecolor=FORWARD, zorder=3, linestyle="none")
+            ax.text(x_line + 0.35, yc, text, ha="left", va="center", fontsize=SMALL,
+                    linespacing=1.3)
+        # the key: which shape is which kind, in two rows
+        y = y - 0.45
+        for k, kind in enumerate(TIMELINE_KINDS):
+            marker, color = TIMELINE_KINDS[kind]
+            x, yk = 0.1 + 3.2 * (k % 2), y - 0.55 * (k // 2)
+            ax.plot([x + 0.15], [yk], marker=marker, markersize=15 if marker == "*" else 11,
+                    color=color, markeredgecolor=FORWARD, linestyle="none")
+            ax.text(x + 0.45, yk, words["kinds"][kind], ha="left", va="center",
+                    fontsize=SMALL)
+        return _finish(ax, words["timeline_title"])
