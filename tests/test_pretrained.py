@@ -257,3 +257,22 @@ def test_classify_with_the_cnn(tmp_path, official_test_set, capsys):
     lines = [line for line in capsys.readouterr().out.splitlines() if not line.startswith(" ")]
     predicted = [int(line.split(": ")[1].split(" ")[0]) for line in lines]
     assert len(predicted) == 20 and np.mean(np.array(predicted) == t[:20]) >= 0.9
+
+
+def test_lesson_11s_claims_about_the_cnn_and_the_mlp(cnn, model):
+    # Lesson 11: on the sample's 1,000 held-out images the CNN gets fewer wrong and the two
+    # mostly go wrong on different images; on the official set it makes about half the MLP's
+    # mistakes with about half as many weights.
+    from dlnotes.mnist import load_mnist
+
+    _, (x, t) = load_mnist(source="sample", verbose=False)
+    cnn_wrong = cnn.predict(x).argmax(axis=1) != t
+    mlp_wrong = model.predict(x).argmax(axis=1) != t
+    assert cnn_wrong.sum() < mlp_wrong.sum()
+    assert (cnn_wrong & mlp_wrong).sum() < 0.5 * cnn_wrong.sum()
+    cnn_errors = 1 - cnn.config["official_test_accuracy"]
+    mlp_errors = 1 - model.config["official_test_accuracy"]
+    assert 0.35 < cnn_errors / mlp_errors < 0.65
+    cnn_weights = sum(p.size for p in cnn.net.params.values())
+    mlp_weights = sum(p.size for p in model.net.params.values())
+    assert 0.35 < cnn_weights / mlp_weights < 0.65
