@@ -146,3 +146,12 @@ def test_the_copy_builds_strictly_with_the_new_lesson(lesson, built_site, reques
     links = check_links(ensure_linkinator(), site)
     assert not broken(site, links), "\n".join(broken(site, links))
     assert len(html_pages(site)) == len(html_pages(site / "en")) * 2
+
+
+def test_contributings_example_command_names_a_free_lesson_number():
+    # CONTRIBUTING shows one command per language; copied as is, it must work today.
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^bash scripts/new-lesson\.sh (\d\d) ([a-z0-9-]+) .*$", text, re.M)
+    assert len(commands) == 2 and len(set(commands)) == 1, commands
+    taken = {p.name[:2] for p in (ROOT / "docs" / "lessons").glob("[0-9][0-9]-*.md")}
+    assert commands[0][0] not in taken, f"CONTRIBUTING's example uses lesson {commands[0][0]}, which exists"
