@@ -163,10 +163,11 @@ def digits(tmp_path_factory):
     return images, folder / "sample.npz"
 
 
-def test_dlnotes_classify_reads_the_digits(wheel_venv, digits, tmp_path):
+@pytest.mark.parametrize("model", ["mlp", "cnn"])
+def test_dlnotes_classify_reads_the_digits(wheel_venv, digits, tmp_path, model):
     images, _ = digits
-    result = run([str(wheel_venv / "bin" / "dlnotes"), "classify", *(str(p) for p, _ in images)],
-                 cwd=tmp_path, env=clean_env(wheel_venv))
+    result = run([str(wheel_venv / "bin" / "dlnotes"), "classify", "--model", model,
+                  *(str(p) for p, _ in images)], cwd=tmp_path, env=clean_env(wheel_venv))
     predicted = dict(re.findall(r"^(\S+\.png): (\d) \(", result.stdout, re.M))
     assert {Path(p).name: int(d) for p, d in predicted.items()} == {p.name: d for p, d in images}, result.stdout
 
@@ -180,7 +181,10 @@ model = load_pretrained()
 with np.load({str(sample)!r}) as data:
     x, t = data["x"] / 255, data["t"]
 accuracy = float((model.predict(x).argmax(axis=1) == t).mean())
+cnn = load_pretrained("cnn")
+cnn_accuracy = float((cnn.predict(x).argmax(axis=1) == t).mean())
 print(json.dumps({{"file": dlnotes.__file__, "version": dlnotes.__version__, "accuracy": accuracy,
+                  "cnn_accuracy": cnn_accuracy,
                   "shapes": [list(v.shape) for v in model.net.params.values()]}}))
 """
     out = json.loads(run([str(wheel_venv / "bin" / "python"), "-c", script], cwd=tmp_path,
@@ -189,3 +193,4 @@ print(json.dumps({{"file": dlnotes.__file__, "version": dlnotes.__version__, "ac
     assert out["version"] == VERSION
     assert [784, 400] in out["shapes"] and [200, 10] in out["shapes"]
     assert out["accuracy"] >= 0.95, f"shipped weights score {out['accuracy']:.3f} on 500 MNIST images"
+    assert out["cnn_accuracy"] >= 0.97, f"the shipped CNN scores {out['cnn_accuracy']:.3f} on 500 MNIST images"
