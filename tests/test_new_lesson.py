@@ -155,3 +155,26 @@ def test_contributings_example_command_names_a_free_lesson_number():
     assert len(commands) == 2 and len(set(commands)) == 1, commands
     taken = {p.name[:2] for p in (ROOT / "docs" / "lessons").glob("[0-9][0-9]-*.md")}
     assert commands[0][0] not in taken, f"CONTRIBUTING's example uses lesson {commands[0][0]}, which exists"
+
+
+def test_nav_entries_and_home_rows_go_in_lesson_number_order(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("new_lesson", ROOT / "tools" / "new_lesson.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    yml = tmp_path / "mkdocs.yml"
+    yml.write_text("nav:\n  - index.md\n  - Lessons:\n    - lessons/01-a.md\n    - lessons/03-c.md\n  - glossary.md\n")
+    for entry in ("lessons/02-b.md", "lessons/00-z.md", "lessons/04-d.md"):
+        tool.add_nav_entry(yml, entry)
+    assert [l.strip() for l in yml.read_text().splitlines()] == [
+        "nav:", "- index.md", "- Lessons:", "- lessons/00-z.md", "- lessons/01-a.md", "- lessons/02-b.md",
+        "- lessons/03-c.md", "- lessons/04-d.md", "- glossary.md"]
+    index = tmp_path / "index.md"
+    index.write_text("| lesson | what | |\n|---|---|---|\n| 1. [A](lessons/01-a.md) | a | x |\n"
+                     "| 3. [C](lessons/03-c.md) | c | x |\n\nafter\n")
+    for row in ("| 2. [B](lessons/02-b.md) | b | x |", "| 0. [Z](lessons/00-z.md) | z | x |"):
+        tool.add_home_row(index, row)
+    rows = [l.split("]")[0] for l in index.read_text().splitlines() if l.startswith("| ") and "[" in l]
+    assert rows == ["| 0. [Z", "| 1. [A", "| 2. [B", "| 3. [C"]
+    assert index.read_text().endswith("| 3. [C](lessons/03-c.md) | c | x |\n\nafter\n")

@@ -6,8 +6,8 @@ the templates in ``tools/templates/`` it writes
 * ``docs/lessons/NN-slug.ko.md`` and ``docs/lessons/NN-slug.en.md`` (intro, imports, a block
   embedding the new section, a block calling it, summary, exercises, a link to the previous
   lesson), with the same headings, ids and code in both languages;
-* ``lessons/NN-slug.md`` in the ``nav`` of mkdocs.yml, after the last lesson, and a row in the
-  learning-path table of the home page (both languages);
+* ``lessons/NN-slug.md`` in the ``nav`` of mkdocs.yml and a row in the learning-path table of the
+  home page (both languages), each in lesson-number order;
 * a section ``# --8<-- [start:func]`` ... ``[end:func]`` in ``src/dlnotes/<module>.py`` (a new
   module named after the slug, or the existing module given with ``--module``), holding a
   stand-in function ``func`` (the slug with ``_`` for ``-``, or ``--function``);
@@ -42,26 +42,46 @@ def page_title(path):
     return path.stem
 
 
+def _lesson_number(text):
+    match = re.search(r"lessons/(\d\d)-", text)
+    return int(match.group(1)) if match else None
+
+
+def _position(numbered, number):
+    """Index to insert lesson ``number`` at, among ``numbered`` (index, lesson number) in order:
+    after the last lesson with a smaller number, else before the first lesson."""
+    before = [i for i, n in numbered if n < number]
+    return before[-1] + 1 if before else numbered[0][0]
+
+
 def add_nav_entry(mkdocs_yml, entry):
-    """Insert ``- entry`` after the last ``- lessons/...`` line of the nav."""
+    """Insert ``- entry`` among the nav's ``- lessons/NN-...`` lines, in lesson-number order."""
     lines = mkdocs_yml.read_text(encoding="utf-8").splitlines(keepends=True)
-    last = max((i for i, line in enumerate(lines) if re.match(r"^\s*- lessons/[\w.-]+\s*$", line)), default=None)
-    if last is None:
-        raise SystemExit("mkdocs.yml: no '- lessons/...' entry in the nav to add the lesson after")
-    indent = re.match(r"^(\s*)", lines[last]).group(1)
-    lines.insert(last + 1, f"{indent}- {entry}\n")
+    numbered = [(i, _lesson_number(line)) for i, line in enumerate(lines)
+                if re.match(r"^\s*- lessons/\d\d-[\w.-]+\s*$", line)]
+    if not numbered:
+        raise SystemExit("mkdocs.yml: no '- lessons/NN-...' entry in the nav to add the lesson beside")
+    at = _position(numbered, _lesson_number(entry))
+    indent = re.match(r"^(\s*)", lines[numbered[0][0]]).group(1)
+    lines.insert(at, f"{indent}- {entry}\n")
     mkdocs_yml.write_text("".join(lines), encoding="utf-8")
 
 
 def add_home_row(index, row):
-    """Add ``row`` after the last lesson row of the home page's learning-path table."""
+    """Add ``row`` to the home page's learning-path table, in lesson-number order."""
     text = index.read_text(encoding="utf-8")
     rows = list(LESSON_ROW.finditer(text))
     if not rows:
         print(f"note: no learning-path table found in {index.relative_to(ROOT)}; add the row by hand")
         return
-    end = rows[-1].end()
-    index.write_text(text[:end] + "\n" + row + text[end:], encoding="utf-8")
+    number = int(re.match(r"^\| (\d+)\.", row).group(1))
+    before = [m for m in rows if int(m["nn"]) < number]
+    if before:
+        at = before[-1].end()
+        index.write_text(text[:at] + "\n" + row + text[at:], encoding="utf-8")
+    else:
+        at = rows[0].start()
+        index.write_text(text[:at] + row + "\n" + text[at:], encoding="utf-8")
 
 
 def main(argv=None, root=ROOT):
