@@ -15,8 +15,14 @@ Prints, in one run, on this machine:
      (conv2d, max_pool2d) with the same initial weights and batches.
 Timings are the best of several runs; the two sides of a comparison are run in turn, so a busy
 moment of a shared machine slows both. Run: python bench/nets.py
+
+On a busy machine, ``--threads 1`` runs NumPy's BLAS and PyTorch on one thread each and times
+CPU seconds of this process instead of wall-clock seconds: the work each side does, which other
+programs hardly change (it needs threadpoolctl, part of the learn extra).
 """
 
+import argparse
+import contextlib
 import os
 import time
 
@@ -34,15 +40,18 @@ def best_of(fn, repeats=5, number=1):
     return side_by_side([fn], repeats, number)[0]
 
 
+CLOCK = time.perf_counter  # time.process_time with --threads 1
+
+
 def side_by_side(fns, repeats=5, number=1):
     """Best time per call of each function, the functions taking turns (one run each per round)."""
     best = [float("inf")] * len(fns)
     for _ in range(repeats):
         for i, fn in enumerate(fns):
-            start = time.perf_counter()
+            start = CLOCK()
             for _ in range(number):
                 fn()
-            best[i] = min(best[i], (time.perf_counter() - start) / number)
+            best[i] = min(best[i], (CLOCK() - start) / number)
     return best
 
 
@@ -51,15 +60,36 @@ def row(name, seconds, base, extra=""):
 
 
 def main():
-    (x_train, t_train), (x, t) = load_mnist(source="sample", verbose=False)  # 4,000 + 1,000
-    model = load_pretrained()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for BLAS and PyTorch; 1 also times CPU seconds")
+    args = parser.parse_args()
     try:
         import torch
     except ImportError:
         print("PyTorch is not installed: pip install torch==2.13.0 to compare")
         torch = None
+    limit = contextlib.nullcontext()
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        limit = threadpool_limits(args.threads, user_api="blas")
+        if torch is not None:
+            torch.set_num_threads(args.threads)
+        if args.threads == 1:
+            global CLOCK
+            CLOCK = time.process_time
+    with limit:
+        run(torch)
+
+
+def run(torch):
+    (x_train, t_train), (x, t) = load_mnist(source="sample", verbose=False)  # 4,000 + 1,000
+    model = load_pretrained()
     load = os.getloadavg()[0]
-    print(f"load average (1 min) at the start: {load:.2f} on {os.cpu_count()} cores")
+    clock = "CPU" if CLOCK is time.process_time else "wall-clock"
+    print(f"load average (1 min) at the start: {load:.2f} on {os.cpu_count()} cores; "
+          f"{clock} time")
 
     print("1. inference, pretrained 784-400-200-10 MLP, 1,000 images (per 1,000 images):")
     one = best_of(lambda: [model.predict(x[i:i + 1]) for i in range(len(x))], repeats=3)
@@ -103,12 +133,13 @@ def main():
             optimizer.step()
 
         fns += [torch_gradient, torch_step]
-    times = side_by_side(fns, repeats=7, number=20)
+    times = side_by_side(fns, repeats=40, number=5)  # many short turns: quiet moments count
     base = times[2:] if torch is not None else times[:2]
     row("dlnotes gradient (forward + backward)", times[0], base[0])
     row("dlnotes step (gradient + SGD update)", times[1], base[1])
     if torch is not None:
-        name = f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads)"
+        threads = torch.get_num_threads()
+        name = f"PyTorch {torch.__version__} ({threads} thread{'s' * (threads > 1)})"
         row(f"{name} gradient", times[2], base[0])
         row(f"{name} step", times[3], base[1])
 
@@ -120,7 +151,7 @@ def main():
     a = rng.random((len(images), sizes[0]), dtype=np.float32)
     b = rng.random((sizes[0], sizes[1]), dtype=np.float32)
     matmul, scores, probs = side_by_side(
-        [lambda: a @ b, lambda: model.net.predict(images), lambda: model.predict(images)], repeats=7)
+        [lambda: a @ b, lambda: model.net.predict(images), lambda: model.predict(images)], repeats=15)
     rate = 2 * a.shape[0] * a.shape[1] * b.shape[1] / matmul / 1e9
     print(f"  {'a @ b, (5000, 784) @ (784, 400)':48s} {matmul * 1e3:10.3f} ms "
           f"{rate:8.1f} GFLOP/s")
