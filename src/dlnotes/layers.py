@@ -132,6 +132,82 @@ class Dropout:
 # --8<-- [end:Dropout]
 
 
+# --8<-- [start:BatchNormalization]
+class BatchNormalization:
+    """Batch normalization (Ioffe and Szegedy, 2015): normalize each feature over
+    the batch, then scale by ``gamma`` and shift by ``beta``, both learned.
+
+    Training: x_hat = (x - mean) / sqrt(var + eps), with the batch's mean and
+    variance per feature; y = gamma * x_hat + beta. Running averages of the mean and
+    variance (weight ``momentum`` on the old value) replace the batch's at test time
+    (``train_flg=False``). x is (N, D), or (N, C, H, W) flattened to (N, C*H*W) as
+    in the book. The gradients of gamma and beta are kept in ``dgamma``, ``dbeta``.
+    """
+
+    def __init__(self, gamma, beta, momentum=0.9, running_mean=None,
+                 running_var=None, eps=1e-6):
+        self.gamma = as_float_array(gamma, "gamma")
+        self.beta = as_float_array(beta, "beta")
+        if self.gamma.ndim != 1 or self.beta.shape != self.gamma.shape:
+            raise ValueError("gamma and beta must be vectors of one length (D,), got "
+                             f"shapes {self.gamma.shape} and {self.beta.shape}")
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        if not eps > 0:
+            raise ValueError(f"eps must be > 0, got {eps}")
+        self.momentum, self.eps = momentum, eps
+        d, dtype = self.gamma.shape[0], self.gamma.dtype
+        # The book starts the running variance at 0; 1 (as PyTorch does) gives sane
+        # test outputs even after only a few training steps.
+        self.running_mean = (np.zeros(d, dtype) if running_mean is None
+                             else as_float_array(running_mean, "running_mean"))
+        self.running_var = (np.ones(d, dtype) if running_var is None
+                            else as_float_array(running_var, "running_var"))
+        for name in ("running_mean", "running_var"):
+            if getattr(self, name).shape != (d,):
+                raise ValueError(f"{name} must have shape ({d},) like gamma, "
+                                 f"got {getattr(self, name).shape}")
+        self.input_shape = self.x_hat = self.std = None
+        self.dgamma = self.dbeta = None
+
+    def forward(self, x, train_flg=True):
+        if np.ndim(x) < 2:
+            raise ValueError("BatchNormalization: x must be a batch (N, D), got shape "
+                             f"{np.shape(x)}; for one sample use x[None, :]")
+        self.input_shape = x.shape
+        x = x.reshape(x.shape[0], -1)  # (N, C, H, W) -> (N, C*H*W), a view
+        if x.shape[1] != self.gamma.shape[0]:
+            raise ValueError(f"BatchNormalization: x has {x.shape[1]} features per "
+                             f"sample but gamma has {self.gamma.shape[0]}")
+        if train_flg:
+            if x.shape[0] < 2:
+                raise ValueError("BatchNormalization needs 2 or more samples in "
+                                 "training: one sample has no variance")
+            mean, var = x.mean(axis=0), x.var(axis=0)
+            m = self.momentum
+            self.running_mean = m * self.running_mean + (1 - m) * mean
+            self.running_var = m * self.running_var + (1 - m) * var
+        else:  # test time: the statistics of the training data
+            mean, var = self.running_mean, self.running_var
+        self.std = np.sqrt(var + self.eps)  # eps: a constant feature has var 0
+        self.x_hat = (x - mean) / self.std
+        out = self.gamma * self.x_hat + self.beta
+        return out.reshape(self.input_shape)
+
+    def backward(self, dout):
+        dout = dout.reshape(dout.shape[0], -1)
+        self.dbeta = dout.sum(axis=0)
+        self.dgamma = np.sum(dout * self.x_hat, axis=0)
+        dx_hat = dout * self.gamma
+        # Every sample also moves the batch's mean and variance; with them, in one line:
+        # dx = (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat)) / std
+        dx = dx_hat - dx_hat.mean(axis=0)
+        dx -= self.x_hat * np.mean(dx_hat * self.x_hat, axis=0)
+        dx /= self.std  # in place: dx is this method's own new array
+        return dx.reshape(self.input_shape)
+# --8<-- [end:BatchNormalization]
+
+
 def check_batch(x, name="x", n_in=None):
     """Validate a batch for a network: a float array (N, n_in) or (N, ...) with n_in values per sample."""
     x = as_float_array(x, name)

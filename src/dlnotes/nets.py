@@ -9,7 +9,8 @@ the two can be compared key by key: the gradient check.
 import numpy as np
 
 from dlnotes.gradient import numerical_gradient
-from dlnotes.layers import Affine, Dropout, Relu, Sigmoid, SoftmaxWithLoss, check_batch
+from dlnotes.layers import (Affine, BatchNormalization, Dropout, Relu, Sigmoid,
+                            SoftmaxWithLoss, check_batch)
 
 # --8<-- [start:init_scale]
 def init_scale(weight_init_std, n_in, activation):
@@ -49,13 +50,17 @@ class MultiLayerNet:
         L2 penalty 0.5 * lambda * sum(W**2) added to the loss (weight decay).
     dropout_ratio : float
         If > 0, a Dropout layer after each activation (active in training only).
+    use_batchnorm : bool
+        If True, Affine -> BatchNormalization -> activation in each hidden layer, with
+        parameters gamma{i}, beta{i} (batch statistics in training, running ones at
+        test time).
     dtype : numpy float dtype of the parameters.
     rng : numpy Generator or seed, for the initial weights and dropout.
     """
 
     def __init__(self, input_size, hidden_size_list, output_size, activation="relu",
                  weight_init_std="auto", weight_decay_lambda=0.0, dropout_ratio=0.0,
-                 dtype=np.float64, rng=None):
+                 use_batchnorm=False, dtype=np.float64, rng=None):
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, "
                              f"got {activation!r}")
@@ -71,7 +76,11 @@ class MultiLayerNet:
             self.params[f"W{i}"], self.params[f"b{i}"] = W, b
             # need_dx=False in the first layer: the gradient of the data is never used
             self.layers.append(Affine(W, b, need_dx=i > 1))
-            if i < len(sizes) - 1:  # hidden layer: activation (and dropout)
+            if i < len(sizes) - 1:  # hidden layer: (batchnorm,) activation (, dropout)
+                if use_batchnorm:
+                    gamma, beta = np.ones(n_out, dtype), np.zeros(n_out, dtype)
+                    self.params[f"gamma{i}"], self.params[f"beta{i}"] = gamma, beta
+                    self.layers.append(BatchNormalization(gamma, beta))
                 self.layers.append(ACTIVATIONS[activation]())
                 if dropout_ratio > 0:
                     self.layers.append(Dropout(dropout_ratio, rng))
@@ -85,7 +94,7 @@ class MultiLayerNet:
         x = check_batch(x, "x", self.sizes[0])
         x = x.astype(self.dtype, copy=False)  # the net computes in its own dtype
         for layer in self.layers:
-            if isinstance(layer, Dropout):
+            if isinstance(layer, (Dropout, BatchNormalization)):  # train != test
                 x = layer.forward(x, train_flg)
             else:
                 x = layer.forward(x)
@@ -108,9 +117,19 @@ class MultiLayerNet:
         return float(np.mean(y == t))
 
     def numerical_gradient(self, x, t):
-        """Gradients by central differences: slow, independent of backward()."""
-        return {key: numerical_gradient(lambda _: self.loss(x, t), param)
-                for key, param in self.params.items()}
+        """Gradients by central differences: slow, independent of backward().
+
+        With batch normalization, of the loss in training mode (batch statistics, as
+        in gradient); the running statistics are put back afterwards.
+        """
+        norms = [lay for lay in self.layers if isinstance(lay, BatchNormalization)]
+        saved = [(layer.running_mean, layer.running_var) for layer in norms]
+        train_flg = bool(norms)
+        grads = {key: numerical_gradient(lambda _: self.loss(x, t, train_flg), param)
+                 for key, param in self.params.items()}
+        for layer, (mean, var) in zip(norms, saved):  # forward replaces, not modifies
+            layer.running_mean, layer.running_var = mean, var
+        return grads
 
     def gradient(self, x, t):
         """Gradients by backpropagation, under the keys of ``params``."""
@@ -126,6 +145,9 @@ class MultiLayerNet:
             if self.weight_decay_lambda:  # the gradient of 0.5 * lambda * sum(W**2)
                 grads[f"W{i}"] = layer.dW + self.weight_decay_lambda * layer.W
             grads[f"b{i}"] = layer.db
+        norms = [lay for lay in self.layers if isinstance(lay, BatchNormalization)]
+        for i, layer in enumerate(norms, start=1):  # one per hidden layer, in order
+            grads[f"gamma{i}"], grads[f"beta{i}"] = layer.dgamma, layer.dbeta
         return grads
 # --8<-- [end:MultiLayerNet]
 
