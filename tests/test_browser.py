@@ -8,68 +8,15 @@ limited to DejaVu and Liberation) Hangul is drawn with the site's web font, and 
 fetches only its small menu slice. The site is served with gzip, as GitHub Pages serves it.
 """
 
-import importlib.util
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import CHROMIUM_ARGS, ROOT, chromium_or_skip, find_chromium  # noqa: F401
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
-
-
-def find_chromium():
-    candidates = [os.environ.get("DLNOTES_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser",
-                  shutil.which("chromium"), shutil.which("chromium-browser")]
-    return next((c for c in candidates if c and os.path.exists(c)), None)
-
-
-def chromium_or_skip():
-    path = find_chromium()
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: CI must install it (scripts/test.sh runs apt-get)")
-        pytest.skip("chromium is not installed; `bash scripts/test.sh` installs it (apt-get, as root)")
-    return path
-
-
-@pytest.fixture(scope="session")
-def playwright_session():
-    chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="session")
-def browser(playwright_session):
-    browser = playwright_session.chromium.launch(executable_path=chromium_or_skip(), headless=True,
-                                                 args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
-
-
-def _serve_gzip():
-    spec = importlib.util.spec_from_file_location("dlnotes_serve_gzip", ROOT / "tools" / "serve_gzip.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="session")
-def base_url(built_site):
-    server, url = _serve_gzip().start(built_site[0])
-    yield url
-    server.shutdown()
-    server.server_close()
-
 
 @pytest.fixture
 def page(browser, base_url):

@@ -21,7 +21,6 @@ from conftest import load_hook
 from dlnotes.digit_image import prepare_digit
 from dlnotes.mnist import DownloadError, load_mnist, load_mnist_test
 from dlnotes.pretrained import load_pretrained
-from test_browser import base_url, browser, playwright_session  # noqa: F401 (fixtures)
 
 ASSET = "assets/digit/mnist-mlp.bin"
 PAGES = ["/draw/", "/en/draw/"]
@@ -98,7 +97,7 @@ def test_compressed_weights_lose_at_most_a_tenth_of_a_point():
 # ---- the page in a browser -------------------------------------------------------------------------
 
 @pytest.fixture
-def draw_page(browser, base_url):  # noqa: F811
+def draw_page(browser, base_url):
     def open_page(path="/en/draw/", **context):
         ctx = browser.new_context(base_url=base_url, **{"color_scheme": "light", **context})
         page = ctx.new_page()
@@ -134,7 +133,7 @@ def draw(page, strokes):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", PAGES)
-def test_weights_load_when_the_reader_comes_to_draw_not_with_the_page(browser, base_url, path):  # noqa: F811
+def test_weights_load_when_the_reader_comes_to_draw_not_with_the_page(browser, base_url, path):
     # The first-load budget (tests/test_budget.py, Lighthouse) counts what a page fetches as it
     # loads; the 400 KB of weights wait for the reader.
     context = browser.new_context(base_url=base_url)
@@ -161,7 +160,7 @@ FOUR = [[(0.4, 0.15), (0.25, 0.55), (0.75, 0.55)], [(0.62, 0.3), (0.62, 0.88)]]
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", PAGES)
-def test_js_forward_pass_equals_dlnotes_on_real_mnist_images(draw_page, built_site, base_url, path):  # noqa: F811
+def test_js_forward_pass_equals_dlnotes_on_real_mnist_images(draw_page, built_site, base_url, path):
     header, model = decompressed_model((built_site[0] / ASSET).read_bytes())
     (_, _), (x, t) = load_mnist(source="sample", verbose=False)
     x, t = x[:300], t[:300]  # real MNIST test images of the offline sample
