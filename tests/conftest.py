@@ -116,3 +116,15 @@ def base_url(built_site):
     yield url
     server.shutdown()
     server.server_close()
+
+
+# ---- PyTorch as an independent reference (the test extra installs it) ------------------------
+
+def torch_or_skip():
+    try:
+        import torch
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("PyTorch is not installed: CI installs torch==2.13.0 for this test (scripts/test.sh)")
+        pytest.skip("PyTorch is not installed (pip install torch==2.13.0); CI runs this test")
+    return torch

@@ -5,13 +5,13 @@ nets' gradient() agree with central differences (relative error < 1e-6 in float6
 Hypothesis-drawn shapes and values.
 """
 
-import os
 
 import numpy as np
 import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from conftest import torch_or_skip
 from dlnotes.gradient import gradient_descent, numerical_gradient
 from dlnotes.layers import Affine, Dropout, Relu, Sigmoid, SoftmaxWithLoss
 from dlnotes.nets import MultiLayerNet, TwoLayerNet, init_scale
@@ -252,16 +252,6 @@ def test_nets_reject_bad_batches():
 
 
 # ---- PyTorch as an independent reference ----------------------------------------------------
-
-def torch_or_skip():
-    try:
-        import torch
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("PyTorch is not installed: CI installs torch==2.13.0 for this test (scripts/test.sh)")
-        pytest.skip("PyTorch is not installed (pip install torch==2.13.0); CI runs this test")
-    return torch
-
 
 @pytest.mark.parametrize("activation, decay", [("relu", 0.0), ("sigmoid", 0.05)])
 def test_loss_and_gradients_agree_with_torch_autograd(activation, decay):

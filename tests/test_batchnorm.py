@@ -6,7 +6,6 @@ against closed forms: per-feature mean 0 and variance var / (var + eps) before s
 running averages that converge to the data's mean and variance, and test mode using them.
 """
 
-import os
 
 import numpy as np
 import pytest
@@ -14,6 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from conftest import torch_or_skip
 from dlnotes.gradient import numerical_gradient
 from dlnotes.layers import BatchNormalization, Relu
 from dlnotes.nets import MultiLayerNet
@@ -61,16 +61,6 @@ def test_backward_equals_the_numerical_gradient(n, d, seed, images):
     assert relative_error(dx, num_dx) < MAX_REL_ERROR
     assert relative_error(layer.dgamma, num_dgamma) < MAX_REL_ERROR
     assert relative_error(layer.dbeta, num_dbeta) < MAX_REL_ERROR
-
-
-def torch_or_skip():
-    try:
-        import torch
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("PyTorch is not installed: CI installs torch==2.13.0 for this test (scripts/test.sh)")
-        pytest.skip("PyTorch is not installed (pip install torch==2.13.0); CI runs this test")
-    return torch
 
 
 @pytest.mark.parametrize("shape", [(8, 5), (2, 3), (16, 1), (4, 3, 2, 2)])

@@ -5,13 +5,12 @@ definitions; every backward equals the numerical gradient and, in float64, PyTor
 autograd of conv2d / max_pool2d to 1e-10. Shapes are small so the file stays fast.
 """
 
-import os
-
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+import conftest
 from dlnotes.conv import (ConvNet, Convolution, Pooling, SimpleConvNet, col2im, im2col,
                           output_size)
 from dlnotes.gradient import numerical_gradient
@@ -303,13 +302,7 @@ def test_conv_net_predicts_in_batches_with_the_same_scores():
 # ---- PyTorch as an independent reference (float64, 1e-10) ----------------------------------
 
 def torch_or_skip():
-    try:
-        import torch
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("PyTorch is not installed: CI installs torch==2.13.0 for this test "
-                        "(scripts/test.sh)")
-        pytest.skip("PyTorch is not installed (pip install torch==2.13.0); CI runs this test")
+    torch = conftest.torch_or_skip()
     torch.set_num_threads(1)  # tiny tensors: a thread pool only waits on a busy machine
     return torch
 

@@ -1,12 +1,12 @@
 """Optimizers reduce a convex loss; training a small net on real MNIST images really learns."""
 
-import os
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import torch_or_skip
 from dlnotes.mnist import load_mnist
 from dlnotes.nets import MultiLayerNet, TwoLayerNet
 from dlnotes.optimizers import OPTIMIZERS, SGD, Adam, make_optimizer
@@ -47,16 +47,6 @@ def test_adam_first_step_moves_each_weight_by_lr():
     params = {"W": np.zeros(4)}
     Adam(lr=0.01).update(params, {"W": np.array([3.0, -0.001, 50.0, -7.0])})
     np.testing.assert_allclose(params["W"], [-0.01, 0.01, -0.01, 0.01], rtol=1e-4)  # eps=1e-8 vs |g|
-
-
-def torch_or_skip():
-    try:
-        import torch
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("PyTorch is not installed: CI installs torch==2.13.0 for this test (scripts/test.sh)")
-        pytest.skip("PyTorch is not installed (pip install torch==2.13.0); CI runs this test")
-    return torch
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
