@@ -11,7 +11,29 @@ install_project() {
   fi
   [ -x .venv/bin/python ] || "$python" -m venv .venv
   .venv/bin/python -m pip install --quiet --upgrade pip
+  install_cpu_torch
   .venv/bin/python -m pip install --quiet -e ".[$1]"
+}
+
+# PyPI's torch for Linux is the build for NVIDIA GPUs, with several GB of CUDA libraries. On Linux
+# without an NVIDIA GPU, put PyTorch's CPU-only build (the `reference` extra's version) into .venv
+# first; pip then keeps it, since 2.13.0+cpu is a 2.13.0. Nothing happens when .venv has a torch,
+# when nvidia-smi exists, or when PyTorch's index is out of reach (then pip takes PyPI's build).
+install_cpu_torch() {
+  [ "$(uname -s)" = Linux ] || return 0
+  command -v nvidia-smi >/dev/null 2>&1 && return 0
+  .venv/bin/python -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("torch") is None)' && return 0
+  local index=https://download.pytorch.org/whl/cpu torch
+  timeout 10 .venv/bin/python -c 'import socket; socket.getaddrinfo("download.pytorch.org", 443)' \
+    2>/dev/null || {
+    echo "dlnotes: download.pytorch.org is out of reach: pip installs PyPI's torch" >&2
+    return 0
+  }
+  torch=$(.venv/bin/python -c 'import tomllib; deps = tomllib.load(open("pyproject.toml", "rb"))
+print(next(d for d in deps["project"]["optional-dependencies"]["reference"] if d.startswith("torch")))')
+  echo "dlnotes: installing PyTorch's CPU-only build ($torch) from $index" >&2
+  .venv/bin/python -m pip install --quiet --index-url "$index" "$torch" ||
+    echo "dlnotes: PyTorch's CPU-only build did not install; pip takes PyPI's torch instead" >&2
 }
 
 # apt_install PACKAGE...: install Debian/Ubuntu packages with apt-get, as root or through sudo.
