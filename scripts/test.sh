@@ -9,4 +9,8 @@ install_project test
 install_chromium
 install_node_tools
 export NO_MKDOCS_2_WARNING=1
-exec .venv/bin/python -m pytest "$@"
+# One worker per core, up to 4 (pytest-xdist); each test file stays on one worker, so a file's
+# set-up (a fresh venv, a copy of the repository) is made once. `-n 0` runs in one process.
+workers=$(nproc 2>/dev/null || echo 2)
+[ "$workers" -gt 4 ] && workers=4
+exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"

@@ -18,10 +18,14 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 
 # ---- the built site -----------------------------------------------------------------------------
 
+import contextlib  # noqa: E402
+import fcntl  # noqa: E402
 import importlib.util  # noqa: E402
+import json  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -39,6 +43,16 @@ def load_hook(name):
     return module
 
 
+def shared_tmp(tmp_path_factory):
+    """A folder that every worker of this test run sees.
+
+    With pytest-xdist (scripts/test.sh runs one worker per core), each worker has its own
+    basetemp inside one folder of the run; without it, the basetemp itself.
+    """
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
     """Build the site once with ``mkdocs build --strict``; return (site_dir, build log, seconds).
@@ -46,22 +60,33 @@ def built_site(tmp_path_factory):
     The build runs every code block of every page (tools/hooks/pagecode.py) and every notebook,
     cold (no cached result is read), and reports what it ran in pagecode-report.json beside the
     site. It stores its results in pagecode-cache/ beside the site (DLNOTES_PAGECODE_CACHE=fill),
-    for the suite's second build (tests/test_new_lesson.py) to reuse.
+    for the suite's second build (tests/test_new_lesson.py) to reuse. With several workers, the
+    first to need the site builds it and the others wait for it and use the same build.
     """
-    site = tmp_path_factory.mktemp("site")
-    report = site.parent / "pagecode-report.json"  # what the build's page-code hook ran
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DLNOTES_PAGECODE_REPORT": str(report),
-           "DLNOTES_PAGECODE_CACHE": "fill", "DLNOTES_PAGECODE_CACHE_DIR": str(site.parent / "pagecode-cache")}
-    start = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-d", str(site)],
-        cwd=ROOT, env=env, capture_output=True, text=True,
-    )
-    seconds = time.perf_counter() - start
-    log = result.stdout + result.stderr
-    if result.returncode != 0:
-        pytest.fail(f"mkdocs build --strict failed ({result.returncode}):\n{log[-6000:]}", pytrace=False)
-    return site, log, seconds
+    from filelock import FileLock
+
+    root = shared_tmp(tmp_path_factory) / "built-site"
+    root.mkdir(exist_ok=True)
+    record = root / "build.json"
+    with FileLock(str(root / "build.lock")):
+        if not record.exists():
+            site = root / "site"
+            report = root / "pagecode-report.json"  # what the build's page-code hook ran
+            env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DLNOTES_PAGECODE_REPORT": str(report),
+                   "DLNOTES_PAGECODE_CACHE": "fill", "DLNOTES_PAGECODE_CACHE_DIR": str(root / "pagecode-cache")}
+            start = time.perf_counter()
+            result = subprocess.run(
+                [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-d", str(site)],
+                cwd=ROOT, env=env, capture_output=True, text=True,
+            )
+            record.write_text(json.dumps({"site": str(site), "log": result.stdout + result.stderr,
+                                          "seconds": time.perf_counter() - start,
+                                          "returncode": result.returncode}), encoding="utf-8")
+    build = json.loads(record.read_text(encoding="utf-8"))
+    if build["returncode"] != 0:
+        pytest.fail(f"mkdocs build --strict failed ({build['returncode']}):\n{build['log'][-6000:]}",
+                    pytrace=False)
+    return Path(build["site"]), build["log"], build["seconds"]
 
 
 # ---- a real browser, shared by every browser test (tests/test_browser.py, test_draw.py) ------
@@ -128,3 +153,53 @@ def torch_or_skip():
             pytest.fail("PyTorch is not installed: CI installs torch==2.13.0 for this test (scripts/test.sh)")
         pytest.skip("PyTorch is not installed (pip install torch==2.13.0); CI runs this test")
     return torch
+
+
+# ---- a quiet machine for Lighthouse, when several workers run (scripts/test.sh) ------------------
+# Lighthouse's performance score depends on how busy the CPU is. While it scores pages, no test of
+# another worker runs: every other test holds a shared lock from its set-up to its tear-down, and
+# Lighthouse takes the exclusive one. It first closes a turnstile that each test passes on its way
+# in, so it waits only for the tests already running, not for a stream of new ones.
+
+def _run_lock_dir():
+    """A folder of lock files for this run's workers, or None when there is only one process."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        return None
+    folder = Path(tempfile.gettempdir()) / f"dlnotes-pytest-{run}"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    folder = _run_lock_dir()
+    if folder is None or item.get_closest_marker("lighthouse"):
+        yield
+        return
+    with open(folder / "turnstile", "a") as turnstile:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        fcntl.flock(turnstile, fcntl.LOCK_UN)
+    with open(folder / "quiet", "a") as quiet:
+        fcntl.flock(quiet, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(quiet, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def quiet_machine():
+    """While inside, no test of another worker runs (see above). A no-op without workers."""
+    folder = _run_lock_dir()
+    if folder is None:
+        yield
+        return
+    with open(folder / "turnstile", "a") as turnstile, open(folder / "quiet", "a") as quiet:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(quiet, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(quiet, fcntl.LOCK_UN)
+            fcntl.flock(turnstile, fcntl.LOCK_UN)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, quiet_machine
 
 pytestmark = pytest.mark.lighthouse
 
@@ -87,16 +87,17 @@ def representative_pages(site):
 def scores(built_site, chrome):
     site = built_site[0]
     pages = representative_pages(site)
-    first = {s.page: s for s in pagequality.score(site, pages, runs=1, chrome=chrome)}
-    best = dict(first)
-    for _ in range(2):  # the best of up to three runs for the load-dependent figures
-        again = [p for p, s in best.items() if s.performance < pagequality.MIN_SCORE
-                 or s.lcp_ms > pagequality.MAX_LCP_MS]
-        if not again:
-            break
-        for s in pagequality.score(site, again, runs=1, chrome=chrome):
-            if s.performance > best[s.page].performance:
-                best[s.page] = s
+    with quiet_machine():  # no other worker's test runs meanwhile
+        first = {s.page: s for s in pagequality.score(site, pages, runs=1, chrome=chrome)}
+        best = dict(first)
+        for _ in range(2):  # the best of up to three runs for the load-dependent figures
+            again = [p for p, s in best.items() if s.performance < pagequality.MIN_SCORE
+                     or s.lcp_ms > pagequality.MAX_LCP_MS]
+            if not again:
+                break
+            for s in pagequality.score(site, again, runs=1, chrome=chrome):
+                if s.performance > best[s.page].performance:
+                    best[s.page] = s
     print("\n" + pagequality.table(best.values()))
     return first, best
 
