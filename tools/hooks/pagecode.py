@@ -251,11 +251,30 @@ def _alt_text(fig):
 # ---- running the code ---------------------------------------------------------------------------
 
 
-def run_blocks(codes, label="page"):
+@contextlib.contextmanager
+def _page_language(lang):
+    """Set $DLNOTES_LANG to the page's language (None: leave it alone); restore it afterwards."""
+    if lang is None:
+        yield
+        return
+    before = os.environ.get("DLNOTES_LANG")
+    os.environ["DLNOTES_LANG"] = lang
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("DLNOTES_LANG", None)
+        else:
+            os.environ["DLNOTES_LANG"] = before
+
+
+def run_blocks(codes, label="page", lang=None):
     """Run code strings in order in one fresh namespace; return one Outcome per code string.
 
     matplotlib starts from its defaults (the rc file's settings) and gets its settings back
-    afterwards. Raises PageCodeError naming the block when one raises or draws a missing glyph.
+    afterwards. With ``lang`` ('ko' or 'en'), ``$DLNOTES_LANG`` is set to it while the code
+    runs, so ``dlnotes.exercises.check`` reports in the page's language. Raises PageCodeError
+    naming the block when one raises or draws a missing glyph.
     """
     namespace = {"__name__": "__main__"}
     outcomes = []
@@ -268,7 +287,8 @@ def run_blocks(codes, label="page"):
         with _one_blas_thread(), matplotlib.rc_context():
             matplotlib.rc_file_defaults()  # not the previous page's font or style
             matplotlib.rcParams["svg.hashsalt"] = "dlnotes"  # reproducible SVG ids
-            return _run(codes, label, namespace, outcomes, mathtext_log)
+            with _page_language(lang):
+                return _run(codes, label, namespace, outcomes, mathtext_log)
     finally:
         plt.close("all")
         logging.getLogger("matplotlib.mathtext").removeHandler(mathtext_log)
@@ -407,7 +427,7 @@ def render(markdown, label="page", lang="ko", bases=SNIPPET_BASES, figures=None,
     """Return the page with snippets expanded, blocks run, outputs and figures inserted."""
     blocks = find_blocks(markdown, bases)
     runnable = [b for b in blocks if b.runs]
-    outcomes = dict(zip(map(id, runnable), run_blocks([b.code for b in runnable], label)))
+    outcomes = dict(zip(map(id, runnable), run_blocks([b.code for b in runnable], label, lang)))
     return insert_outcomes(markdown, blocks, outcomes, lang, figures, page_dir)
 
 
@@ -490,6 +510,7 @@ class Job:
     key: str
     label: str
     codes: list
+    lang: str = None  # the page's language: $DLNOTES_LANG while its code runs
 
 
 class Prefetcher:
@@ -525,7 +546,7 @@ class Prefetcher:
                     self.running = job.key
                 outcomes = modules = None
                 try:
-                    self.process.stdin.write(json.dumps({"label": job.label, "codes": job.codes}) + "\n")
+                    self.process.stdin.write(json.dumps({"label": job.label, "codes": job.codes, "lang": job.lang}) + "\n")
                     self.process.stdin.flush()
                     reply = json.loads(self.process.stdout.readline() or "null")
                     if isinstance(reply, dict) and "outcomes" in reply:
@@ -576,7 +597,7 @@ def _worker():
     for line in sys.stdin:
         request = json.loads(line)
         try:
-            outcomes = _to_json(run_blocks(request["codes"], request["label"]))
+            outcomes = _to_json(run_blocks(request["codes"], request["label"], request.get("lang")))
             reply = {"outcomes": outcomes, "modules": loaded_modules()}
         except Exception as err:  # the build runs the page again and reports the error itself
             reply = {"error": str(err)}
@@ -601,9 +622,10 @@ def _page_jobs(config, cache):
             continue  # the build reports it when it gets to this page
         if not codes:
             continue
-        key = _key(label, page_language_of(path.name), codes)
+        lang = page_language_of(path.name)
+        key = _key(label, lang, codes)
         if _from_cache(cache, label, key, len(codes)) is None:
-            jobs.append(Job(key, label, codes))
+            jobs.append(Job(key, label, codes, lang))
     return jobs
 
 
@@ -693,7 +715,7 @@ def on_page_markdown(markdown, page, config, files):
             results, modules = _STATE["prefetcher"].take(key) or (None, None)
             where = "worker" if results is not None else where
         if results is None:
-            results = run_blocks(codes, label) if runnable else []
+            results = run_blocks(codes, label, lang) if runnable else []
             modules = loaded_modules()
         if not cached and cache and modules is not None:
             cache.put(label, key, {"outcomes": _to_json(results),
