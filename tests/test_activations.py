@@ -1,49 +1,44 @@
 """Tests of dlnotes.activations: the invariants the lessons claim, as Hypothesis properties.
 
-Lesson 3 (softmax) embeds and runs the sections between the ``--8<--`` markers, so they are
-written to run on their own, after the ``strategies`` section.
+The properties themselves live in dlnotes.properties, once: these tests run them on dlnotes'
+own functions, lesson 3 shows and runs the softmax ones, and dlnotes.exercises.check runs them
+on a learner's function.
 """
 
 import math
 import warnings
 
-import pytest
-
-# --8<-- [start:strategies]
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
-from dlnotes.activations import log_softmax, softmax
-
-
-def float_arrays(max_magnitude=1e300, dtypes=(np.float32, np.float64)):
-    """Vectors (n,) and batches (N, n) of finite float32/float64 numbers up to max_magnitude."""
-
-    def arrays_of(dtype):
-        bound = min(max_magnitude, float(np.finfo(dtype).max))
-        width = np.finfo(dtype).bits
-        return hnp.arrays(
-            dtype,
-            shape=hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=8),
-            elements=st.floats(-bound, bound, allow_nan=False, width=width),
-        )
-
-    return st.sampled_from(dtypes).flatmap(arrays_of)
-# --8<-- [end:strategies]
-
-from dlnotes.activations import (  # noqa: E402
+from dlnotes.activations import (
     identity_function,
     identity_grad,
+    log_softmax,
     relu,
     relu_grad,
     sigmoid,
     sigmoid_grad,
+    softmax,
     step_function,
     step_grad,
     tanh,
     tanh_grad,
+)
+from dlnotes.properties import (
+    PROPERTIES,
+    float_arrays,
+    relu_values,
+    sigmoid_in_0_1_and_symmetric,
+    sigmoid_matches_formula,
+    softmax_exp_of_log_softmax,
+    softmax_is_shift_invariant,
+    softmax_no_overflow,
+    softmax_preserves_order,
+    softmax_sums_to_one,
+    step_function_values,
 )
 
 ELEMENTWISE = [step_function, sigmoid, tanh, relu, identity_function,
@@ -54,39 +49,23 @@ ALL = ELEMENTWISE + ALONG_AXIS
 
 # ---- softmax: the properties lesson 3 shows --------------------------------------------------
 
-# --8<-- [start:softmax_properties]
-@given(float_arrays())
-def test_softmax_sums_to_one_and_lies_in_0_1(x):
-    y = softmax(x)  # along the last axis: each row of a batch
-    n = x.shape[-1]
-    assert np.all(np.isfinite(y))  # no overflow, even for |x| up to 1e300
-    assert np.all((0 <= y) & (y <= 1))
-    assert np.allclose(y.sum(axis=-1), 1, rtol=0, atol=4 * n * np.finfo(x.dtype).eps)
+test_softmax_sums_to_one_and_lies_in_0_1 = softmax_sums_to_one(softmax)  # |x| up to 1e300
+test_softmax_preserves_order = softmax_preserves_order(softmax)
+test_softmax_is_shift_invariant = softmax_is_shift_invariant(softmax)
+test_exp_of_log_softmax_is_softmax = softmax_exp_of_log_softmax(softmax, log_softmax)
+test_softmax_does_not_overflow = softmax_no_overflow(softmax)
 
 
-@given(float_arrays())
-def test_softmax_preserves_order(x):
-    y = softmax(x)
-    bigger = x[..., :, None] > x[..., None, :]  # every pair (i, j) in each row
-    assert np.all(y[..., :, None] >= y[..., None, :], where=bigger)
+# ---- what dlnotes.exercises.check runs, on the package's own functions ----------------------
+
+IMPLEMENTATIONS = {"step_function": step_function, "sigmoid": sigmoid, "relu": relu,
+                   "softmax": softmax}
 
 
-@given(st.sampled_from([np.float32, np.float64]),
-       hnp.arrays(np.int64, hnp.array_shapes(min_dims=1, max_dims=2, max_side=8),
-                  elements=st.integers(-2**16, 2**16)),
-       st.integers(-2**16, 2**16))
-def test_softmax_is_shift_invariant(dtype, k, m):
-    # Multiples of 1/8 up to 8192: x + c is exact in float32 and float64, so the claim is exact:
-    # the max shift turns x + c and x into the same numbers before exp.
-    x, c = (k / 8).astype(dtype), dtype(m / 8)
-    assert np.array_equal(softmax(x + c), softmax(x))
-
-
-@given(float_arrays())
-def test_exp_of_log_softmax_is_softmax(x):
-    eps, tiny = np.finfo(x.dtype).eps, np.finfo(x.dtype).tiny
-    assert np.allclose(np.exp(log_softmax(x)), softmax(x), rtol=1000 * eps, atol=tiny)
-# --8<-- [end:softmax_properties]
+@pytest.mark.parametrize("prop", [p for name in IMPLEMENTATIONS for p in PROPERTIES[name]],
+                         ids=lambda p: f"{p.name}-{p.id}")
+def test_the_properties_check_runs_hold_for_the_package(prop):
+    prop(IMPLEMENTATIONS[prop.name])()
 
 
 def test_softmax_known_values():
@@ -129,16 +108,8 @@ def test_softmax_rejects_infinity():
 
 # ---- sigmoid, tanh, relu, step, identity ---------------------------------------------------
 
-@given(float_arrays())
-def test_sigmoid_is_symmetric_and_in_0_1(x):
-    y = sigmoid(x)
-    assert np.all((0 <= y) & (y <= 1))
-    assert np.allclose(sigmoid(-x), 1 - y, rtol=0, atol=2 * np.finfo(x.dtype).eps)
-
-
-@given(float_arrays(max_magnitude=30, dtypes=(np.float64,)))
-def test_sigmoid_matches_the_textbook_formula_where_it_cannot_overflow(x):
-    np.testing.assert_allclose(sigmoid(x), 1 / (1 + np.exp(-x)), rtol=1e-14)
+test_sigmoid_is_symmetric_and_in_0_1 = sigmoid_in_0_1_and_symmetric(sigmoid)  # |x| up to 1e300
+test_sigmoid_matches_the_textbook_formula_where_it_cannot_overflow = sigmoid_matches_formula(sigmoid)
 
 
 @given(float_arrays(max_magnitude=30, dtypes=(np.float64,)))
@@ -146,17 +117,8 @@ def test_tanh_is_a_rescaled_sigmoid(x):
     np.testing.assert_allclose(tanh(x), 2 * sigmoid(2 * x) - 1, rtol=1e-12, atol=1e-15)
 
 
-@given(float_arrays())
-def test_relu_is_idempotent_and_nonnegative(x):
-    y = relu(x)
-    assert np.array_equal(relu(y), y)
-    assert np.all(y >= 0)
-    assert np.array_equal(y, np.where(x > 0, x, 0))
-
-
-@given(float_arrays())
-def test_step_function_is_0_or_1_and_matches_the_sign(x):
-    assert np.array_equal(step_function(x), (x > 0).astype(x.dtype))
+test_relu_is_idempotent_and_nonnegative = relu_values(relu)
+test_step_function_is_0_or_1_and_matches_the_sign = step_function_values(step_function)
 
 
 @given(float_arrays())

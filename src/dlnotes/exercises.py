@@ -361,8 +361,11 @@ def _problem(err, kind, lang, calls):
         detail = text["assertion"].format(line=_failed_line(err))
         if calls.returned:
             called = calls.returned[-1][0]
-            values = ", ".join(_short(v) for _, v in calls.returned[-2:])  # the last two calls
-            detail += "; " + text["returned"].format(where=called, value=values)
+            last = [v for _, v in calls.returned[-2:]]  # the last two calls
+            shown = [_short(v) for v in last]
+            if len(shown) == 2 and shown[0] == shown[1] and not _same(*last):
+                shown = [_short(v, digits=17) for v in last]  # they differ in the last digits
+            detail += "; " + text["returned"].format(where=called, value=", ".join(shown))
         return detail
     if where is not None:
         return text["raised"].format(where=where, error=_error(err))
@@ -394,29 +397,38 @@ def _failed_line(err):
 # ---- short, stable text for values --------------------------------------------------------------
 
 
-def _number(v):
+def _same(a, b):
+    try:
+        return bool(np.array_equal(a, b))
+    except Exception:  # noqa: BLE001 - values that cannot be compared are not the same
+        return False
+
+
+def _number(v, digits=6):
     v = float(v)
     if not math.isfinite(v):
         return str(v)
-    text = f"{v:.6g}"
+    text = f"{v:.{digits}g}"
     return text if any(c in text for c in ".en") else text + ".0"
 
 
-def _short(value, limit=160):
-    """A short repr: arrays with 4 significant digits (and their dtype unless float64)."""
+def _short(value, limit=160, digits=6):
+    """A short repr: numbers with 6 significant digits, arrays with their dtype unless float64."""
     if isinstance(value, np.ndarray):
         if value.dtype.kind == "f":
-            body = np.array2string(value, separator=", ", threshold=24, edgeitems=2,
-                                   max_line_width=10**6, formatter={"float_kind": _number})
+            body = np.array2string(value, separator=", ", threshold=24 if digits <= 6 else 4,
+                                   edgeitems=2, max_line_width=10**6,
+                                   formatter={"float_kind": lambda v: _number(v, digits)})
         else:
             body = np.array2string(value, separator=", ", threshold=24, edgeitems=2,
                                    max_line_width=10**6)
         body = " ".join(body.split())
         if value.dtype.kind == "f" and value.dtype != np.float64:
             body += f" ({value.dtype})"
-        return body if len(body) <= limit else body[:limit - 3] + "..."
+        cap = limit * max(1, digits // 6)  # more digits, more room
+        return body if len(body) <= cap else body[:cap - 3] + "..."
     if isinstance(value, (float, np.floating)):
-        return _number(value)
+        return _number(value, digits)
     if isinstance(value, (bool, int, np.integer, str)):
         return repr(value.item() if isinstance(value, np.generic) else value)
     if isinstance(value, type):
