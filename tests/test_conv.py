@@ -218,9 +218,17 @@ def test_layers_reject_bad_input_with_messages_that_name_the_axes():
 # ---- SimpleConvNet and ConvNet --------------------------------------------------------------
 
 def clear_of_relu_kinks(net, x, margin=1e-3):
-    """No ReLU input within margin of 0, where h = 1e-4 would straddle the kink."""
+    """No ReLU input within margin of 0, and no max-pooling window whose largest positive
+    value is within margin of its second: there h = 1e-4 could straddle a kink."""
     h = x
     for layer, following in zip(net.layers, net.layers[1:] + [None]):
+        if isinstance(layer, Pooling):  # the two largest values of each window
+            s = layer.stride
+            windows = np.lib.stride_tricks.sliding_window_view(
+                h, (layer.pool_h, layer.pool_w), axis=(2, 3))[:, :, ::s, ::s]
+            top = np.sort(windows.reshape(*windows.shape[:4], -1), axis=-1)[..., -2:]
+            if np.any((top[..., 1] > 0) & (top[..., 1] - top[..., 0] < margin)):
+                return False
         h = layer.forward(h)
         if isinstance(following, Relu) and np.min(np.abs(h)) < margin:
             return False
