@@ -2,7 +2,8 @@
 
 Tests of dlnotes.gradient, dlnotes.layers and dlnotes.nets: every layer's backward and both
 nets' gradient() agree with central differences (relative error < 1e-6 in float64) over
-Hypothesis-drawn shapes and values.
+Hypothesis-drawn shapes and values. The properties of numerical_gradient, Affine and
+SoftmaxWithLoss live in dlnotes.properties, shared with dlnotes.exercises.check.
 """
 
 
@@ -15,6 +16,7 @@ from conftest import torch_or_skip
 from dlnotes.gradient import gradient_descent, numerical_gradient
 from dlnotes.layers import Affine, Dropout, Relu, Sigmoid, SoftmaxWithLoss
 from dlnotes.nets import MultiLayerNet, TwoLayerNet, init_scale
+from dlnotes.properties import PROPERTIES
 
 MAX_REL_ERROR = 1e-6
 
@@ -70,6 +72,12 @@ def test_numerical_gradient_leaves_x_unchanged_even_if_f_raises():
     assert np.array_equal(x, before)
 
 
+@pytest.mark.parametrize("prop", PROPERTIES["numerical_gradient"], ids=lambda p: p.id)
+def test_numerical_gradient_properties(prop):
+    # central differences within 1e-6 of the exact gradient, x restored, x nudged in place
+    prop(numerical_gradient)()
+
+
 def test_gradient_descent_finds_the_minimum_and_keeps_the_path():
     start = np.array([-3.0, 4.0])
     x, path = gradient_descent(lambda v: np.sum(v**2), start, lr=0.1, step_num=100)
@@ -92,19 +100,11 @@ def check_layer(forward, backward, x, rng):
     return relative_error(analytic, numeric)
 
 
-@given(shapes, seeds)
-def test_affine_backward(shape, seed):
-    n, n_in, n_out = shape
-    rng = np.random.default_rng(seed)
-    layer = Affine(rng.standard_normal((n_in, n_out)), rng.standard_normal(n_out))
-    x = rng.standard_normal((n, n_in))
-    assert check_layer(layer.forward, layer.backward, x, rng) < MAX_REL_ERROR
-    dout = rng.standard_normal((n, n_out))
-    layer.forward(x)
-    layer.backward(dout)
-    dW = numerical_gradient(lambda W: np.sum((x @ W + layer.b) * dout), layer.W.copy(), h=1e-5)
-    db = numerical_gradient(lambda b: np.sum((x @ layer.W + b) * dout), layer.b.copy(), h=1e-5)
-    assert relative_error(layer.dW, dW) < MAX_REL_ERROR and relative_error(layer.db, db) < MAX_REL_ERROR
+@pytest.mark.parametrize("prop", PROPERTIES["Affine"], ids=lambda p: p.id)
+def test_affine_forward_and_backward(prop):
+    # forward = x @ W + b; dx, dW, db (and dx of images) equal the numerical gradient of
+    # sum(dout * (x @ W + b)) with relative error < 1e-6
+    prop(Affine)()
 
 
 @given(shapes, seeds)
@@ -117,18 +117,11 @@ def test_relu_and_sigmoid_backward(shape, seed):
         assert check_layer(layer.forward, layer.backward, x, rng) < MAX_REL_ERROR
 
 
-@given(shapes, seeds, st.booleans())
-def test_softmax_with_loss_backward(shape, seed, one_hot):
-    n, _, n_classes = shape
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n, n_classes))  # saturated softmax: gradients ~1e-6, below what h resolves
-    t = rng.integers(0, n_classes, n)
-    t = np.eye(n_classes)[t] if one_hot else t
-    layer = SoftmaxWithLoss()
-    layer.forward(x, t)
-    analytic = layer.backward()
-    numeric = numerical_gradient(lambda v: SoftmaxWithLoss().forward(v, t), x.copy(), h=1e-5)
-    assert relative_error(analytic, numeric) < MAX_REL_ERROR
+@pytest.mark.parametrize("prop", PROPERTIES["SoftmaxWithLoss"], ids=lambda p: p.id)
+def test_softmax_with_loss_forward_and_backward(prop):
+    # one-hot and index labels: the loss is the cross-entropy of softmax, and backward equals
+    # the numerical gradient of that loss with relative error < 1e-6
+    prop(SoftmaxWithLoss)()
 
 
 def test_softmax_with_loss_value_is_cross_entropy():

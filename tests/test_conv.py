@@ -1,8 +1,10 @@
 """Tests of dlnotes.conv against independent references.
 
-im2col and col2im are adjoint; Convolution and Pooling equal direct nested-loop
-definitions; every backward equals the numerical gradient and, in float64, PyTorch's
-autograd of conv2d / max_pool2d to 1e-10. Shapes are small so the file stays fast.
+im2col equals its loop definition and is col2im's adjoint; Convolution and Pooling equal
+direct nested-loop definitions; every backward equals the numerical gradient and, in float64,
+PyTorch's autograd of conv2d / max_pool2d to 1e-10. Shapes are small so the file stays fast.
+im2col's properties and the geometries strategy live in dlnotes.properties, shared with
+dlnotes.exercises.check.
 """
 
 import numpy as np
@@ -15,22 +17,10 @@ from dlnotes.conv import (ConvNet, Convolution, Pooling, SimpleConvNet, col2im, 
                           output_size)
 from dlnotes.gradient import numerical_gradient
 from dlnotes.layers import Relu
+from dlnotes.properties import PROPERTIES, geometries
 
 TORCH_TOLERANCE = 1e-10
 seeds = st.integers(0, 2**32 - 1)
-
-
-@st.composite
-def geometries(draw, max_filter=4):
-    """(N, C, H, W), (FH, FW), stride, pad for which the filter fits a whole number of times."""
-    N, C = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    fh, fw = draw(st.integers(1, max_filter)), draw(st.integers(1, max_filter))
-    stride, pad = draw(st.integers(1, 3)), draw(st.integers(0, 2))
-    out_h, out_w = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    # invert the output-size formula: H = (OH - 1) * S + FH - 2P
-    H, W = (out_h - 1) * stride + fh - 2 * pad, (out_w - 1) * stride + fw - 2 * pad
-    assume(H >= 1 and W >= 1)
-    return (N, C, H, W), (fh, fw), stride, pad
 
 
 def conv_reference(x, W, b, stride, pad):
@@ -98,6 +88,13 @@ def test_im2col_by_hand():
                                         [8, 9, 12, 13], [10, 11, 14, 15]])
     assert im2col(x, 3, 3, pad=1).shape == (16, 9)
     assert im2col(np.ones((2, 3, 5, 5)), 3, 3).shape == (2 * 3 * 3, 3 * 3 * 3)  # book's shapes
+
+
+@pytest.mark.parametrize("prop", PROPERTIES["im2col"], ids=lambda p: p.id)
+def test_im2col_properties(prop):
+    # every row is one filter position's patch in (C, FH, FW) order (a loop reference), and
+    # float32 stays float32
+    prop(im2col)()
 
 
 @given(geometries(), seeds)

@@ -3,7 +3,8 @@
 References are closed forms, ``math.log`` / ``math.log1p`` on Python floats, hand-computed values
 and the definitions written out element by element, never the implementation's own formula.
 pytest turns every warning into an error (pyproject.toml), so each test also checks that no
-RuntimeWarning is raised.
+RuntimeWarning is raised. The cross-entropy properties live in dlnotes.properties, shared with
+dlnotes.exercises.check.
 """
 
 import math
@@ -15,13 +16,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from dlnotes.activations import softmax
 from dlnotes.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy_error,
     labels_like,
     mean_squared_error,
+)
+from dlnotes.properties import (
+    PROPERTIES,
+    accepts_index_labels,
+    cross_entropy_is_finite_and_nonnegative,
+    cross_entropy_is_minus_log_p,
+    probabilities_and_labels,
 )
 
 DTYPES = (np.float32, np.float64)
@@ -34,40 +41,7 @@ def rtol_for(dtype):
     return 1e-5 if dtype == np.float32 else 1e-12
 
 
-# ---- strategies ---------------------------------------------------------------------------------
-
-@st.composite
-def probabilities_and_labels(draw, min_dims=1, dtypes=DTYPES):
-    """(y, t): probabilities y of shape (n,) or (N, n) and class indices t of shape () or (N,).
-
-    y is one of: the softmax of random scores (scores up to 1000 apart, so some probabilities
-    are exactly 0 and some exactly 1), normalized non-negative numbers (zeros included), or a
-    one-hot vector, which matches the label half of the time.
-    """
-    dtype = draw(st.sampled_from(dtypes))
-    shape = draw(hnp.array_shapes(min_dims=min_dims, max_dims=2, min_side=1, max_side=8))
-    n = shape[-1]
-    t = draw(hnp.arrays(np.int64, shape[:-1], elements=st.integers(0, n - 1)))
-    kind = draw(st.sampled_from(["softmax", "normalized", "one_hot"]))
-    if kind == "softmax":
-        width = 32 if dtype == np.float32 else 64
-        scores = draw(hnp.arrays(dtype, shape, elements=st.floats(-1000, 1000, width=width)))
-        y = softmax(scores)
-    elif kind == "normalized":
-        w = draw(hnp.arrays(np.float64, shape, elements=st.floats(0, 1e6))).astype(dtype)
-        w[np.sum(w, axis=-1) == 0] = 1  # an all-zero row becomes uniform
-        y = w / np.sum(w, axis=-1, keepdims=True)  # each entry <= 1: the sum is at least it
-    else:
-        hit = draw(st.booleans())
-        k = t if hit else draw(hnp.arrays(np.int64, shape[:-1], elements=st.integers(0, n - 1)))
-        y = (np.arange(n) == np.asarray(k)[..., None]).astype(dtype)
-    return y, t
-
-
-def one_hot(t, n, dtype):
-    """One-hot labels by comparison with arange (not the np.eye indexing the package uses)."""
-    return (np.arange(n) == np.asarray(t)[..., None]).astype(dtype)
-
+# ---- strategies and references: dlnotes.properties, plus what only these tests need ----------
 
 def rows(y, t):
     """Iterate over samples as (list of floats, int label): a 1-D y is a batch of one."""
@@ -75,12 +49,6 @@ def rows(y, t):
     t1 = np.atleast_1d(t)
     for yi, ti in zip(y2, t1):
         yield [float(v) for v in yi], int(ti)
-
-
-def ce_reference(y, t, tiny):
-    """Mean over samples of -log(max(y_t, tiny)), with math.log on Python floats."""
-    losses = [-math.log(max(yi[ti], tiny)) for yi, ti in rows(y, t)]
-    return math.fsum(losses) / len(losses)
 
 
 def mse_reference(y, t):
@@ -128,24 +96,16 @@ def test_binary_cross_entropy_by_hand():
 
 # ---- cross-entropy: sign, zero, finiteness --------------------------------------------------
 
-@given(probabilities_and_labels())
-def test_cross_entropy_is_nonnegative_finite_and_zero_only_for_a_perfect_prediction(yt):
-    y, t = yt
-    loss = cross_entropy_error(y, t)
-    p_true = np.take_along_axis(np.atleast_2d(y), np.atleast_1d(t)[:, None], axis=-1)
-    assert np.isfinite(loss)  # even where the true class has probability exactly 0
-    assert loss >= 0
-    # "perfect" in floating point: every sample gives its true class a probability of exactly 1
-    assert (loss == 0) == bool(np.all(p_true == 1))
+# one-hot labels here; index labels give exactly the same loss (test below)
+test_cross_entropy_is_nonnegative_finite_and_zero_only_for_a_perfect_prediction = \
+    cross_entropy_is_finite_and_nonnegative(cross_entropy_error)
+test_cross_entropy_is_minus_log_of_the_true_class_probability = \
+    cross_entropy_is_minus_log_p(cross_entropy_error)
 
 
-@given(probabilities_and_labels())
-def test_cross_entropy_is_minus_log_of_the_true_class_probability(yt):
-    y, t = yt
-    tiny = TINY32 if y.dtype == np.float32 else TINY64
-    atol = 1e-7 if y.dtype == np.float32 else 1e-15
-    np.testing.assert_allclose(cross_entropy_error(y, t), ce_reference(y, t, tiny),
-                               rtol=rtol_for(y.dtype), atol=atol)
+@pytest.mark.parametrize("prop", PROPERTIES["cross_entropy_error"], ids=lambda p: p.id)
+def test_the_properties_check_runs_hold_for_the_package(prop):
+    prop(cross_entropy_error)()
 
 
 def test_cross_entropy_is_finite_when_a_probability_is_exactly_zero():
@@ -175,11 +135,8 @@ def test_cross_entropy_keeps_growing_as_the_true_probability_shrinks():
 # ---- labels: one-hot or class indices -------------------------------------------------------
 
 @pytest.mark.parametrize("loss", [cross_entropy_error, mean_squared_error], ids=lambda f: f.__name__)
-@given(yt=probabilities_and_labels())
-def test_one_hot_and_index_labels_give_the_same_loss(loss, yt):
-    y, t = yt
-    assert loss(y, t) == loss(y, one_hot(t, y.shape[-1], y.dtype))
-    assert loss(y, t.tolist()) == loss(y, t)  # Python ints work as indices too
+def test_one_hot_and_index_labels_give_the_same_loss(loss):
+    accepts_index_labels(loss)()
 
 
 @given(probabilities_and_labels())
