@@ -58,7 +58,7 @@ TEXT = {
         "class": "클래스",
         "summary": "{name}: 성질 {total}개 중 {passed}개 통과",
         "unknown": "check()는 {name!r}을(를) 모릅니다. 아는 이름: {names}",
-        "raised": "{where}에서 {error} 예외가 발생했습니다",
+        "raised": "{where}에서 예외가 발생했습니다: {error}",
         "warning": "NumPy 경고{where}: {message}",
         "in": " ({where}에서)",
         "returned_none": "{where}이(가) None을 돌려줍니다. return을 빠뜨리지 않았나요?",
