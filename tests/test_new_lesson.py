@@ -85,6 +85,36 @@ def test_the_script_writes_every_part_of_a_lesson(lesson):
                          home, re.M), f"index.{lang}.md: no row for the new lesson after the previous one"
 
 
+def test_the_lesson_before_leads_to_the_new_one(lesson):
+    lessons = lesson["copy"] / "docs" / "lessons"
+    (before_en,) = lessons.glob(f"{lesson['previous']}-*.en.md")
+    for lang, title, next_word in (("ko", TITLE_KO, "다음"), ("en", TITLE_EN, "Next")):
+        footer = before_en.with_name(before_en.name.replace(".en.", f".{lang}.")).read_text(
+            encoding="utf-8").rstrip().splitlines()[-1]
+        assert footer.endswith(f" · {next_word}: [{title}]({lesson['name']}.md)"), footer
+        assert footer.count("](") == 2, footer  # its own "Previous" link is kept
+
+
+def test_a_lesson_put_between_two_links_both_ways(tmp_path):
+    copy = copy_repository(tmp_path / "repo")
+    lessons = copy / "docs" / "lessons"
+    numbers = sorted(int(p.name[:2]) for p in lessons.glob("[0-9][0-9]-*.en.md"))
+    last, gap = numbers[-1], numbers[-1] + 2
+    for args in ((f"{gap:02d}", "far-topic", "--title-en", "Far"), (f"{last + 1:02d}", "mid-topic", "--title-en", "Mid")):
+        result = new_lesson(copy, *args)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def footer(nn, lang="en"):
+        (page,) = lessons.glob(f"{nn:02d}-*.{lang}.md")
+        return page.read_text(encoding="utf-8").rstrip().splitlines()[-1]
+
+    assert footer(last).endswith(f"Next: [Mid]({last + 1:02d}-mid-topic.md)")
+    assert re.fullmatch(rf"Previous: \[.+\]\({last:02d}-[\w-]+\.md\) · Next: \[Far\]\({gap:02d}-far-topic\.md\)",
+                        footer(last + 1)), footer(last + 1)
+    assert footer(gap) == f"Previous: [Mid]({last + 1:02d}-mid-topic.md)"
+    assert footer(gap, "ko") == f"이전: [Mid]({last + 1:02d}-mid-topic.md)"
+
+
 def test_the_new_tests_and_the_parity_tests_pass_in_the_copy(lesson):
     result = pytest_in(lesson["copy"], f"tests/test_{MODULE}.py", "tests/test_parity.py", "-m", "not build")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

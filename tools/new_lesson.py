@@ -42,6 +42,39 @@ def page_title(path):
     return path.stem
 
 
+FOOTER_PREVIOUS = {"en": "Previous", "ko": "이전"}
+FOOTER_NEXT = {"en": "Next", "ko": "다음"}
+
+
+def lesson_name(page_en):
+    """``NN-slug`` of a lesson's English page ``NN-slug.en.md``."""
+    return page_en.name[: -len(".en.md")]
+
+
+def lesson_title(page_en, lang):
+    """The lesson's title in ``lang`` (the English one when that language's page is missing)."""
+    page = page_en.with_name(f"{lesson_name(page_en)}.{lang}.md")
+    return page_title(page if page.exists() else page_en)
+
+
+def set_footer_link(page, lang, which, link):
+    """Point the footer of ``page`` (its last line, "Previous: [..](..) · Next: [..](..)") at ``link``.
+
+    ``which`` is "previous" or "next": that link is added or replaced, the other one kept.
+    Returns whether the page changed; a page whose last line is not such a footer is left alone.
+    """
+    words = {"previous": FOOTER_PREVIOUS[lang], "next": FOOTER_NEXT[lang]}
+    text = page.read_text(encoding="utf-8")
+    lines = text.rstrip("\n").split("\n")
+    parts = dict(re.findall(rf"({'|'.join(words.values())}): (\[[^\]]*\]\([^)]*\))", lines[-1]))
+    if not parts:
+        return False
+    parts[words[which]] = link
+    lines[-1] = " · ".join(f"{word}: {parts[word]}" for word in words.values() if word in parts)
+    page.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return True
+
+
 def _lesson_number(text):
     match = re.search(r"lessons/(\d\d)-", text)
     return int(match.group(1)) if match else None
@@ -127,13 +160,13 @@ def main(argv=None, root=ROOT):
     title_ko = args.title_ko or title_en
     number = int(args.nn)
     earlier = sorted((int(p.name[:2]), p) for p in docs.glob("[0-9][0-9]-*.en.md") if int(p.name[:2]) < number)
-    footer = {"en": "", "ko": ""}
-    if earlier:
-        prev = earlier[-1][1]
-        prev_name = prev.name[: -len(".en.md")]
-        prev_ko = prev.with_name(prev_name + ".ko.md")
-        footer["en"] = f"Previous: [{page_title(prev)}]({prev_name}.md)"
-        footer["ko"] = f"이전: [{page_title(prev_ko) if prev_ko.exists() else page_title(prev)}]({prev_name}.md)"
+    later = sorted((int(p.name[:2]), p) for p in docs.glob("[0-9][0-9]-*.en.md") if int(p.name[:2]) > number)
+    footer = {"en": [], "ko": []}
+    for neighbours, words in ((earlier[-1:], FOOTER_PREVIOUS), (later[:1], FOOTER_NEXT)):
+        for _, page_en in neighbours:
+            for lang in ("en", "ko"):
+                footer[lang].append(f"{words[lang]}: [{lesson_title(page_en, lang)}]({lesson_name(page_en)}.md)")
+    footer = {lang: " · ".join(parts) for lang, parts in footer.items()}
 
     values = dict(nn=number, name=name, module=module, func=func, title_en=title_en, title_ko=title_ko,
                   footer_en=footer["en"], footer_ko=footer["ko"])
@@ -162,13 +195,20 @@ def main(argv=None, root=ROOT):
                  f"| {number}. [{title_en}](lessons/{name}.md) | TODO: what you learn in this lesson | TODO |")
     written += [root / "docs" / "index.ko.md", root / "docs" / "index.en.md"]
 
+    # The lessons before and after now lead to this one.
+    titles = {"en": title_en, "ko": title_ko}
+    for neighbours, which in ((earlier[-1:], "next"), (later[:1], "previous")):
+        for _, page_en in neighbours:
+            for lang in ("ko", "en"):
+                page = docs / f"{lesson_name(page_en)}.{lang}.md"
+                if page.exists() and set_footer_link(page, lang, which, f"[{titles[lang]}]({name}.md)"):
+                    written.append(page)
+
     print(f"lesson {number} started: {name}")
     for path in written:
         print(f"  {path.relative_to(root)}")
     print("Next: fill in the TODOs (both languages), then run")
     print(f"  .venv/bin/pytest tests/test_{module}.py tests/test_parity.py -q   and   bash scripts/serve.sh")
-    if earlier:
-        print(f"and link lesson {number} from the end of {earlier[-1][1].name[:-6]} (both languages).")
     return 0
 
 
