@@ -13,10 +13,11 @@ is deployed as an artifact, so the file is not in the repository). Nothing is wr
   on the page points to gets an ``<a id>`` so the link still works;
 - each ```` ```python ```` block that the page runs becomes a code cell, with its ``--8<--``
   snippet lines expanded by tools/hooks/pagecode.py: exactly the code the page runs;
-- an exercise's worked solution (``??? success``, see /work conventions in pagecode.py's callers)
-  becomes an empty code cell with a comment saying what to write and, when the solution calls
-  ``check(...)``, a cell with that call written so that it also runs on the empty stub
-  (``check("softmax", globals().get("softmax_columns"))`` says "write it first");
+- an exercise's worked solution (a ``??? success`` block in the exercise's list item; its hint,
+  ``??? tip``, stays as text) becomes an empty code cell with a comment saying what to write
+  and, when the solution calls ``check(...)``, a cell with that call written so that it also
+  runs on the empty stub (``check("softmax", globals().get("softmax_columns"))`` says "write it
+  first");
 - a first cell installs dlnotes from the repository when it is missing (Colab), and on Korean
   notebooks sets ``DLNOTES_LANG=ko`` so ``check`` answers in Korean.
 
@@ -154,7 +155,7 @@ class Converter:
 
     ``resolve(target)`` maps a docs-relative path (``lessons/04-output-and-loss.md``) to its URL
     path in the site (in the build: MkDocs' own files); where it gives None, or without it,
-    :func:`page_url` for pages and the path itself for other files.
+    :func:`page_url` for pages (in the page's language) and the path itself for other files.
     """
 
     def __init__(self, markdown, src_uri, lang, site_url="", resolve=None):
@@ -174,11 +175,11 @@ class Converter:
 
     def _default_resolve(self, target):
         if target.endswith((".md", ".ipynb")):
-            stem, dot, ext = target.rpartition(".")
+            stem, _, ext = target.rpartition(".")
             if not re.search(r"\.[a-z]{2}$", stem):  # a link to a page in the page's language
                 target = f"{stem}.{self.lang}.{ext}"
             return page_url(target)
-        return ("" if self.lang == DEFAULT_LANG else f"{self.lang}/") + target
+        return target  # other files (figures, downloads) are shared by the languages, at the root
 
     def url(self, target):
         """What a link of the page to ``target`` becomes in the notebook."""
@@ -351,7 +352,7 @@ class Converter:
         indent = SOLUTION.match(self.lines[start])["indent"]
         number = None  # the exercise's number: the list item the solution sits in
         for line in reversed(self.lines[:start]):
-            if not line.strip() or _width(line) >= _width(indent + "x"):
+            if not line.strip() or _width(line) >= len(indent.expandtabs(4)):
                 continue
             m = LIST_NUMBER.match(line)
             if m or _width(line) == 0:
@@ -359,7 +360,7 @@ class Converter:
                 break
         code = "\n".join(b.code for b in pagecode.find_blocks("\n".join(self.lines[start:end])) if b.runs)
         defined, signatures, checks = solution_parts(code)
-        stub = [self.text["exercise"].format(n=number or "").replace("  ", " ")]
+        stub = [self.text["exercise"].format(n=number or "").replace(" :", ":")]
         if signatures:
             stub.append(self.text["write"].format(names=", ".join(signatures)))
         if checks:
