@@ -97,12 +97,12 @@ def keeps_shape_and_dtype(f, max_magnitude=10.0):
         y = f(x)
         assert shape_of(y) == x.shape, says(
             "the result has shape {got}, x has shape {want}",
-            "결과의 모양이 {got}입니다. x의 모양 {want}과 같아야 합니다",
+            "결과의 모양은 {got}, x의 모양은 {want}입니다",
             got=shape_of(y), want=x.shape)
         dtype = getattr(y, "dtype", None)
         assert dtype == x.dtype, says(
             "the result has dtype {got}, x has dtype {want}",
-            "결과의 dtype이 {got}입니다. x의 dtype {want}과 같아야 합니다",
+            "결과의 dtype은 {got}, x의 dtype은 {want}입니다",
             got=dtype if dtype is not None else type(y).__name__, want=x.dtype)
 
     return test_keeps_shape_and_dtype
@@ -116,7 +116,7 @@ def leaves_input_unchanged(f):
         before = x.copy()
         f(x)
         assert np.array_equal(x, before), says(
-            "x was changed to {x}", "x가 {x}(으)로 바뀌었습니다", x=np.round(x, 4).tolist())
+            "x was changed to {x}", "x가 바뀌었습니다: {x}", x=np.round(x, 4).tolist())
 
     return test_leaves_input_unchanged
 
@@ -339,7 +339,7 @@ def accepts_index_labels(loss, positive=False):
         with_index = loss(y, t)
         assert with_index == with_one_hot, says(
             "class indices t = {t} give {a}, one-hot labels give {b}",
-            "클래스 번호 t = {t}로는 {a}, 원-핫 레이블로는 {b}입니다",
+            "클래스 번호 t = {t}일 때 {a}, 원-핫 레이블일 때 {b}입니다",
             t=np.asarray(t).tolist(), a=with_index, b=with_one_hot)
         assert loss(y, t.tolist()) == with_index  # Python ints work as indices too
 
@@ -370,13 +370,13 @@ def numerical_gradient_is_accurate(numerical_gradient):
         exact = weighted_squares_gradient(x)
         assert shape_of(grad) == x.shape, says(
             "the gradient has shape {got}, x has shape {want}",
-            "기울기의 모양이 {got}입니다. x의 모양 {want}과 같아야 합니다",
+            "기울기의 모양은 {got}, x의 모양은 {want}입니다",
             got=shape_of(grad), want=x.shape)
         # central differences are exact for squares, up to rounding (< 1e-7 here); a forward
         # difference is off by (i + 1) * h >= 1e-4
         assert np.allclose(grad, exact, rtol=1e-6, atol=1e-6), says(
             "for f(x) = sum((i+1) x_i^2) it gives {got}, the exact gradient is {want}",
-            "f(x) = sum((i+1) x_i^2)에 대해 {got}을(를) 돌려줍니다. 정확한 기울기는 {want}입니다",
+            "f(x) = sum((i+1) x_i^2)에 대한 결과는 {got}, 정확한 기울기는 {want}입니다",
             got=np.round(grad, 6).tolist(), want=exact.tolist())
 
     return test_numerical_gradient_matches_the_exact_gradient
@@ -390,7 +390,7 @@ def numerical_gradient_restores_x(numerical_gradient):
         assert np.array_equal(x, before), says(
             "x was {before} before the call and {after} after it",
             "x가 호출 전에는 {before}, 호출 후에는 {after}입니다",
-            before=before.tolist(), after=x.tolist())
+            before=repr(before.tolist()), after=repr(x.tolist()))  # every digit
 
     return test_numerical_gradient_leaves_x_unchanged
 
@@ -405,7 +405,7 @@ def numerical_gradient_nudges_x_itself(numerical_gradient):
         grad = numerical_gradient(loss_reading_x, x)
         assert np.allclose(grad, exact, rtol=1e-6, atol=1e-6), says(
             "when f ignores its argument and reads x, it gives {got}, not {want}",
-            "f가 인수 대신 x를 직접 읽으면 {want}이(가) 아니라 {got}을(를) 돌려줍니다",
+            "f가 인수 대신 x를 직접 읽을 때 결과는 {got}, 정확한 기울기는 {want}입니다",
             got=np.round(np.asarray(grad, dtype=float), 6).tolist(), want=exact.tolist())
 
     return test_numerical_gradient_works_when_f_reads_x_itself
@@ -441,10 +441,10 @@ def affine_forward(Affine):
         y = Affine(W.copy(), b.copy()).forward(x.copy())
         want = affine_reference(x, W, b)
         assert shape_of(y) == want.shape, says(
-            "forward gives shape {got}, expected {want}", "forward 결과의 모양이 {got}입니다. {want}이어야 합니다",
+            "forward gives shape {got}, expected {want}", "forward 결과의 모양은 {got}, 기대한 모양은 {want}입니다",
             got=shape_of(y), want=want.shape)
         assert np.allclose(y, want, rtol=1e-12, atol=1e-12), says(
-            "forward gives {got}, x @ W + b is {want}", "forward 결과가 {got}입니다. x @ W + b는 {want}입니다",
+            "forward gives {got}, x @ W + b is {want}", "forward 결과는 {got}, x @ W + b는 {want}입니다",
             got=np.round(y, 4).tolist(), want=np.round(want, 4).tolist())
 
     return test_affine_forward
@@ -474,11 +474,11 @@ def affine_gradient(Affine, which, images=False):
             "after backward, {which} is None", "backward 뒤에도 {which}가 None입니다", which=which)
         assert shape_of(got) == value.shape, says(
             "{which} has shape {got}, {name} has shape {want}",
-            "{which}의 모양이 {got}입니다. {name}의 모양 {want}과 같아야 합니다",
+            "{which}의 모양은 {got}, {name}의 모양은 {want}입니다",
             which=which, name=name, got=shape_of(got), want=value.shape)
         assert relative_error(got, want) < 1e-6, says(
             "{which} is {got}, the numerical gradient is {want}",
-            "{which}가 {got}입니다. 수치 미분으로 구한 기울기는 {want}입니다",
+            "{which}는 {got}, 수치 미분으로 구한 기울기는 {want}입니다",
             which=which, got=np.round(got, 4).tolist(), want=np.round(want, 4).tolist())
 
     test_affine_backward.__name__ = f"test_affine_backward_{which}"
@@ -514,11 +514,11 @@ def softmax_with_loss_forward(SoftmaxWithLoss):
         loss = SoftmaxWithLoss().forward(x.copy(), t.copy())
         want = softmax_with_loss_reference(x, t)
         assert np.ndim(loss) == 0, says(
-            "forward returns shape {got}, not one number", "forward가 숫자 하나가 아니라 모양 {got}을(를) 돌려줍니다",
+            "forward returns shape {got}, not one number", "forward의 결과가 숫자 하나가 아니라 모양이 {got}인 배열입니다",
             got=shape_of(loss))
         assert np.isclose(loss, want, rtol=1e-10, atol=1e-12), says(
             "forward gives {got}, the cross-entropy of softmax(x) is {want}",
-            "forward 결과가 {got}입니다. softmax(x)의 교차 엔트로피 오차는 {want}입니다",
+            "forward 결과는 {got}, softmax(x)의 교차 엔트로피 오차는 {want}입니다",
             got=loss, want=want)
 
     return test_softmax_with_loss_forward_is_cross_entropy_of_softmax
@@ -536,11 +536,11 @@ def softmax_with_loss_backward(SoftmaxWithLoss):
         want = numerical_gradient(lambda v: softmax_with_loss_reference(v, t), x.copy(), h=1e-5)
         assert shape_of(got) == x.shape, says(
             "backward gives shape {got}, x has shape {want}",
-            "backward 결과의 모양이 {got}입니다. x의 모양 {want}과 같아야 합니다",
+            "backward 결과의 모양은 {got}, x의 모양은 {want}입니다",
             got=shape_of(got), want=x.shape)
         assert relative_error(got, want) < 1e-6, says(
             "backward gives {got}, the numerical gradient is {want}",
-            "backward 결과가 {got}입니다. 수치 미분으로 구한 기울기는 {want}입니다",
+            "backward 결과는 {got}, 수치 미분으로 구한 기울기는 {want}입니다",
             got=np.round(got, 4).tolist(), want=np.round(want, 4).tolist())
 
     return test_softmax_with_loss_backward
@@ -590,7 +590,7 @@ def im2col_matches_definition(im2col):
         want = im2col_reference(**args)
         assert shape_of(col) == want.shape, says(
             "the result has shape {got}, expected (N*out_h*out_w, C*FH*FW) = {want}",
-            "결과의 모양이 {got}입니다. (N*out_h*out_w, C*FH*FW) = {want}이어야 합니다",
+            "결과의 모양은 {got}, 기대한 모양은 (N*out_h*out_w, C*FH*FW) = {want}입니다",
             got=shape_of(col), want=want.shape)
         assert np.array_equal(col, want), says(
             "rows or columns are in the wrong order: got {got}, expected {want}",
@@ -666,12 +666,18 @@ def _dtype_property(name, section, hint_en, hint_ko):
         hint_en=hint_en, hint_ko=hint_ko, section=section)
 
 
-_AFFINE_GRADIENTS = {
-    "dx": ("dL/dx = dout @ W.T", "dout @ W.T, reshaped to x's shape", "dout @ W.T를 x의 모양으로"),
-    "dW": ("dL/dW = x.T @ dout", "x.T @ dout, with the x that forward kept",
-           "forward가 저장해 둔 x로 x.T @ dout"),
-    "db": ("dL/db = the sum of dout over the batch", "np.sum(dout, axis=0), kept in self.db",
-           "np.sum(dout, axis=0)을 self.db에"),
+_AFFINE_GRADIENTS = {  # gradient: (what it is en, ko; hint en, ko)
+    "dx": ("dL/dx = dout @ W.T", "dL/dx = dout @ W.T",
+           "dx = dout @ W.T, reshaped to the shape x had in forward.",
+           "dx = dout @ W.T를 forward가 받은 x의 모양으로 되돌리세요."),
+    "dW": ("dL/dW = x.T @ dout", "dL/dW = x.T @ dout",
+           "dW = x.T @ dout, with the x that forward kept.",
+           "forward가 저장해 둔 x로 dW = x.T @ dout을 구하세요."),
+    "db": ("dL/db = the sum of dout over the batch", "dL/db = 배치에 걸친 dout의 합",
+           "b is added to every row, so its gradient is the sum over the batch: "
+           "self.db = np.sum(dout, axis=0).",
+           "b는 모든 행에 더해지므로 기울기는 배치에 걸친 합입니다: "
+           "self.db = np.sum(dout, axis=0)."),
 }
 
 PROPERTIES = {
@@ -850,12 +856,10 @@ PROPERTIES = {
                  hint_ko="y = x @ W + b. b는 브로드캐스팅으로 모든 행에 더해집니다.",
                  section="09-backpropagation/#affine"),
         *(Property("Affine", f"backward_{g}", lambda A, g=g: affine_gradient(A, g),
-                   en=f"backward sets {g}: {text}, equal to the numerical gradient",
-                   ko=f"backward가 {g}를 구한다: 수치 미분의 기울기와 같은 {text}",
-                   hint_en=f"{g} = {hint_en}.",
-                   hint_ko=f"{g} = {hint_ko}.",
-                   section="09-backpropagation/#affine")
-          for g, (text, hint_en, hint_ko) in _AFFINE_GRADIENTS.items()),
+                   en=f"backward sets {g}, equal to the numerical gradient: {en}",
+                   ko=f"backward가 구한 {g}가 수치 미분의 기울기와 같다: {ko}",
+                   hint_en=hint_en, hint_ko=hint_ko, section="09-backpropagation/#affine")
+          for g, (en, ko, hint_en, hint_ko) in _AFFINE_GRADIENTS.items()),
         Property("Affine", "images", lambda A: affine_gradient(A, "dx", images=True),
                  en="images (N, C, H, W) are flattened to rows; dx comes back in their shape",
                  ko="이미지 (N, C, H, W)는 행으로 펼치고, dx는 원래 모양으로 돌려준다",
