@@ -1,4 +1,4 @@
-"""Tests of dlnotes.exercises.check: it runs the properties of dlnotes.properties on a learner's code.
+"""Tests of dlnotes.exercises.check: the properties of dlnotes.properties, on a learner's code.
 
 The package's own implementations pass every property; versions with the mistakes the lessons
 warn about fail exactly the property that describes the mistake, with the shrunk counterexample
@@ -32,7 +32,7 @@ PACKAGE = {"step_function": step_function, "sigmoid": sigmoid, "relu": relu, "so
            "Affine": Affine, "SoftmaxWithLoss": SoftmaxWithLoss, "im2col": im2col}
 
 
-# ---- the mistakes the lessons show ------------------------------------------------------------
+# ---- the mistakes the lessons show --------------------------------------------------------------
 
 def softmax_naive(a):  # lesson 3
     exp_a = np.exp(a)
@@ -113,7 +113,7 @@ def failed_ids(result):
     return [f.id for f in result.failures]
 
 
-# ---- the package passes ------------------------------------------------------------------------
+# ---- the package passes -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", sorted(PACKAGE))
 def test_the_package_passes_every_property(name, capsys):
@@ -132,7 +132,7 @@ def test_every_required_name_is_known():
     assert set(PROPERTIES) == set(known_names())
 
 
-# ---- each mistake fails the property that names it ---------------------------------------------
+# ---- each mistake fails the property that names it ----------------------------------------------
 
 @pytest.mark.parametrize("lang, words", [
     ("en", ["✗ no overflow", "counterexample: x = [710.0]", "overflow encountered in exp",
@@ -215,7 +215,7 @@ def test_im2col_in_the_wrong_order_fails_the_definition(capsys):
     assert "got [[0.0, 2.0, 1.0, 3.0]], expected [[0.0, 1.0, 2.0, 3.0]]" in failure.problem
 
 
-# ---- check never raises for a wrong function ---------------------------------------------------
+# ---- check never raises for a wrong function ----------------------------------------------------
 
 def test_a_function_that_raises_fails_every_property_with_its_message(capsys):
     def broken(x):
@@ -288,7 +288,7 @@ def test_an_unknown_language_is_an_error():
         check("softmax", softmax, lang="fr")
 
 
-# ---- same output every time, nothing leaks --------------------------------------------------------
+# ---- same output every time, nothing leaks ------------------------------------------------------
 
 def test_the_report_is_the_same_every_time(capsys):
     first = check("softmax", softmax_naive, lang="en")
@@ -360,7 +360,7 @@ def test_the_page_build_sets_the_pages_language(monkeypatch):
     assert pagecode.run_blocks(code, "page")[0].text == "before\n"  # no language: left alone
 
 
-# ---- hints point at real sections ------------------------------------------------------------------
+# ---- hints point at real sections ---------------------------------------------------------------
 
 def heading_ids(page):
     """The heading ids of a page: explicit { #id } or, without one, the slug of the text."""
@@ -385,10 +385,11 @@ def test_every_hint_points_at_a_heading_of_both_languages(prop):
         assert path.is_file(), path
         assert anchor in heading_ids(path), f"{path.name} has no heading #{anchor}"
     assert prop.en and prop.ko and prop.hint_en and prop.hint_ko
-    assert re.search("[가-힣]", prop.ko + prop.hint_ko) and not re.search("[가-힣]", prop.en + prop.hint_en)
+    assert re.search("[가-힣]", prop.ko + prop.hint_ko)
+    assert not re.search("[가-힣]", prop.en + prop.hint_en)
 
 
-# ---- Hypothesis only where it is needed ------------------------------------------------------------
+# ---- Hypothesis only where it is needed ---------------------------------------------------------
 
 def run_python(code):
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
@@ -396,8 +397,8 @@ def run_python(code):
 
 
 def test_importing_dlnotes_does_not_import_hypothesis():
-    result = run_python("import sys, dlnotes, dlnotes.activations, dlnotes.layers, dlnotes.exercises\n"
-                        "print('hypothesis' in sys.modules)")
+    result = run_python("import sys, dlnotes, dlnotes.activations, dlnotes.layers, "
+                        "dlnotes.exercises\nprint('hypothesis' in sys.modules)")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "False\n"
 
