@@ -12,7 +12,8 @@ Prints, in one run, on this machine:
   5. softmax on a (1000, 10) batch: dlnotes vs the naive formula vs PyTorch;
   6. one training epoch of SimpleConvNet (the book's CNN, defaults, float32) over the sample's
      4,000 training images, batch 100, SGD, dlnotes vs the same net in PyTorch eager
-     (conv2d, max_pool2d) with the same initial weights and batches.
+     (conv2d, max_pool2d) with the same initial weights and batches; then where dlnotes' training
+     step spends its time, layer by layer (forward and backward of each layer).
 Timings are the best of several runs; the two sides of a comparison are run in turn, so a busy
 moment of a shared machine slows both. Run: python bench/nets.py
 
@@ -227,6 +228,34 @@ def cnn_epoch(x_train, t_train, torch):
             scores = torch.relu(h.flatten(1) @ W2 + b2) @ W3 + b3
         check += f", PyTorch {(scores.argmax(1) == tt).float().mean().item():.3f}"
     print(f"  training accuracy after {repeats} epochs each: {check} (the same steps)")
+    profile(net, images[batches[0]], labels[batches[0]])
+
+
+def profile(net, x, t, steps=20):
+    """Time each layer's forward and backward within net.gradient(x, t): the best of
+    ``steps`` steps, per layer, beside the best whole step (no SGD update)."""
+    times = {}
+
+    def timed(name, method):
+        def call(*args):
+            start = CLOCK()
+            result = method(*args)
+            times[name] = min(times.get(name, float("inf")), CLOCK() - start)
+            return result
+        return call
+
+    layers = [*net.layers, net.last_layer]
+    names = [f"{i}:{type(layer).__name__}" for i, layer in enumerate(layers)]
+    for name, layer in zip(names, layers):  # on the instances: the classes stay untouched
+        layer.forward = timed(f"{name}.forward", layer.forward)
+        layer.backward = timed(f"{name}.backward", layer.backward)
+    step = best_of(lambda: net.gradient(x, t), repeats=steps)
+    for layer in layers:
+        del layer.forward, layer.backward
+    print(f"  where one dlnotes step (net.gradient, batch 100) spends its time, best of {steps}:")
+    for name in [n + ".forward" for n in names] + [n + ".backward" for n in reversed(names)]:
+        print(f"    {name:46s} {times[name] * 1e3:10.3f} ms {times[name] / step:8.0%}")
+    print(f"    {'the whole step':46s} {step * 1e3:10.3f} ms {1:8.0%}")
 
 
 if __name__ == "__main__":
