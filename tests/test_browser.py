@@ -104,6 +104,27 @@ def test_copy_button_copies_the_embedded_code(page):
     assert "--8<--" not in copied
 
 
+@pytest.mark.parametrize("path, title", [("/lessons/03-softmax/", "풀이"), ("/en/lessons/03-softmax/", "Solution")])
+def test_a_solution_opens_and_its_code_copies(page, path, title):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(path)
+    solutions = page.locator("details.success")
+    assert solutions.count() == 4  # one per exercise
+    assert not page.locator("details.success pre").first.is_visible()  # closed
+    solution = solutions.nth(2)  # exercise 3 asks for softmax_columns
+    solution.locator("summary", has_text=title).click()
+    block = solution.locator("div.highlight", has_text="def softmax_columns").first
+    block.wait_for()
+    block.hover()
+    block.locator('button[data-md-type="copy"]').click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("def softmax_columns(A):") and "✓" not in copied, copied[:200]
+    solution.locator("summary").click()  # closed and opened again: still there, once
+    solution.locator("summary").click()
+    assert solution.locator("div.highlight", has_text="def softmax_columns").count() == 1
+    assert not page.errors, page.errors
+
+
 def test_formulas_and_figures_render(page):
     page.goto("/lessons/03-softmax/", wait_until="networkidle")
     widths = page.eval_on_selector_all("math", "els => els.map(e => e.getBoundingClientRect().width)")

@@ -40,7 +40,6 @@ LESSON = re.compile(r"^lessons/(?P<stem>\d\d-[\w-]+)\.(?P<lang>[a-z]{2})\.md$") 
 DEFAULT_LANG = "ko"  # served at the site's root; other languages under /<lang>/
 NOTEBOOKS_BRANCH = "notebooks"  # where .github/workflows/pages.yml publishes the site's notebooks
 COLAB = "https://colab.research.google.com/github/{repo}/blob/{branch}/{path}"
-STYLESHEET = "assets/notebook-links.css"  # docs/assets/
 
 ADMONITION = re.compile(r'^(?P<indent>[ \t]*)(?:!!!|\?\?\?\+?)[ \t]+(?P<type>[\w-]+)(?:[ \t]+"(?P<title>[^"]*)")?[ \t]*$')
 TAB = re.compile(r'^(?P<indent>[ \t]*)===\+?[ \t]+"(?P<title>[^"]*)"[ \t]*$')
@@ -562,19 +561,9 @@ def on_page_markdown(markdown, page, config, files):
 def on_page_content(page_html, page, config, files):
     if lesson_of(page.file.src_uri) is None:
         return page_html
-    # Shared by the languages: the English build copies no static file under en/.
-    page.dl_notebook_css = _relative(STYLESHEET, page.url)
     links = links_html(page.file.src_uri, config.repo_url)
     end = page_html.find("</h1>")
     if end < 0:
         return links + page_html
     end += len("</h1>")
     return page_html[:end] + links + page_html[end:]
-
-
-def on_post_page(output, page, config):
-    # The buttons' few lines of CSS, on lesson pages only (not in every page's first load).
-    href = getattr(page, "dl_notebook_css", None)
-    if href is None:
-        return output
-    return output.replace("</head>", f'<link rel="stylesheet" href="{html.escape(href, quote=True)}">\n</head>', 1)
