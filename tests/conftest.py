@@ -22,6 +22,7 @@ import contextlib  # noqa: E402
 import fcntl  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
+import re  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -41,6 +42,20 @@ def load_hook(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+SOLUTION_TEMPLATE = re.compile(r'<template class="dl-solution">(.*?)</template>', re.S)
+
+
+def page_soup(page_html):
+    """A built page parsed as a reader sees it with every worked solution open.
+
+    tools/hooks/solutions.py keeps a solution's body in a <template> until the reader opens it;
+    BeautifulSoup would not look inside one, so the body is put in its place first.
+    """
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(SOLUTION_TEMPLATE.sub(r"\1", page_html), "html.parser")
 
 
 def shared_tmp(tmp_path_factory):

@@ -30,9 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 
-from conftest import DOCS, ROOT, load_hook
+from conftest import DOCS, ROOT, load_hook, page_soup
 
 pagecode = load_hook("pagecode")
 
@@ -231,7 +230,7 @@ def page_html(site, page):
 
 def copied_blocks(html):
     """The Python a reader copies from a built page, block by block, in page order."""
-    soup = BeautifulSoup(html, "html.parser")
+    soup = page_soup(html)
     if soup.select_one(".jp-Notebook"):
         return [pre.get_text() for pre in soup.select(".jp-CodeCell .jp-InputArea pre")]
     return [div.select_one("pre > code").get_text() for div in soup.select(PYTHON_BLOCKS)
@@ -340,6 +339,6 @@ def test_page_code_runs_as_copied_in_a_fresh_install(page, copy_runs):
 @pytest.mark.venv
 def test_the_built_setup_page_shows_the_tested_command(built_site):
     for page in SETUP_PAGES:
-        soup = BeautifulSoup(page_html(built_site[0], page).read_text(encoding="utf-8"), "html.parser")
+        soup = page_soup(page_html(built_site[0], page).read_text(encoding="utf-8"))
         shown = [div.select_one("pre > code").get_text() for div in soup.select("div.dl-install")]
         assert shown == [install_block(page) + "\n"], f"{rel(page)}: the built page shows {shown}"

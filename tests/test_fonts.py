@@ -12,10 +12,9 @@ import re
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 from fontTools.ttLib import TTFont
 
-from conftest import load_hook
+from conftest import load_hook, page_soup
 
 fonts = load_hook("fonts")
 
@@ -26,7 +25,7 @@ CHROME = re.compile(r"[\uac00-\ud7a3]")  # syllables: what must never become emp
 
 def shown_text(html):
     """The text a page can show: its text, its attributes, the strings of its JSON scripts."""
-    soup = BeautifulSoup(html, "html.parser")
+    soup = page_soup(html)
     parts = []
     for script in soup.find_all("script"):
         if script.get("type") == "application/json" and script.string:

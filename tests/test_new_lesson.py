@@ -15,9 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 
-from conftest import ROOT
+from conftest import ROOT, page_soup
 from test_rendered import broken, check_links, ensure_linkinator, html_pages, raw_markdown
 
 IN_CI = bool(os.environ.get("CI"))
@@ -169,7 +168,7 @@ def test_the_copy_builds_strictly_with_the_new_lesson(lesson, built_site, reques
     for lang in ("ko", "en"):
         base = site / "en" if lang == "en" else site
         page = base / "lessons" / name / "index.html"
-        code = "\n".join(c.get_text() for c in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("pre code"))
+        code = "\n".join(c.get_text() for c in page_soup(page.read_text(encoding="utf-8")).select("pre code"))
         assert f"def {MODULE}(x):" in code, f"{lang}: the embedded function is not on the page"
         for built in (page, base / "index.html"):
             problems += [f"{built.relative_to(site)}: {p}" for p in raw_markdown(built.read_text(encoding="utf-8"))]

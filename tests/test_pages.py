@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DOCS, load_hook
+from conftest import DOCS, load_hook, page_soup
 
 pagecode = load_hook("pagecode")
 
@@ -295,12 +295,10 @@ def test_slim_svg_draws_the_same_thing_in_fewer_bytes():
 
 
 def test_every_figure_of_every_built_page_is_a_file_with_its_size(built_site):
-    from bs4 import BeautifulSoup
-
     site = built_site[0]
     count = 0
     for html_file in site.rglob("*.html"):
-        soup = BeautifulSoup(html_file.read_text(encoding="utf-8"), "html.parser")
+        soup = page_soup(html_file.read_text(encoding="utf-8"))
         for img in soup.select("img.dl-figure"):
             count += 1
             assert not img["src"].startswith("data:"), f"{html_file}: figure inlined"

@@ -17,9 +17,8 @@ import tokenize
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 
-from conftest import DOCS, ROOT
+from conftest import DOCS, ROOT, page_soup
 
 import importlib.util
 
@@ -224,7 +223,7 @@ def built_page(site, path):
 
 
 def built_heading_ids(html_path):
-    soup = BeautifulSoup(html_path.read_text(encoding="utf-8"), "html.parser")
+    soup = page_soup(html_path.read_text(encoding="utf-8"))
     article = soup.select_one("article") or soup
     return [h.get("id") for h in article.select("h2, h3, h4, h5, h6")]
 

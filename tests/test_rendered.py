@@ -21,7 +21,7 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import DOCS, ROOT, load_hook
+from conftest import DOCS, ROOT, load_hook, page_soup
 
 glossary = load_hook("glossary")
 
@@ -32,7 +32,7 @@ NOT_CONTENT = "pre, code, script, style, math, .headerlink, .md-content__button,
 
 
 def soup_of(path):
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    return page_soup(path.read_text(encoding="utf-8"))
 
 
 # Blocks that never nest in these pages; cut before parsing, as highlighted code is most of the tags.
@@ -41,7 +41,7 @@ CUT = re.compile(r"<(pre|math|script|style|svg)\b.*?</\1>", re.S | re.I)
 
 def article(html):
     """The page's content (Material's <article>), without code, math and permalinks."""
-    soup = BeautifulSoup(CUT.sub(" ", html), "html.parser")
+    soup = page_soup(CUT.sub(" ", html))
     content = soup.select_one("article") or soup
     for tag in content.select(NOT_CONTENT):
         tag.decompose()
@@ -345,3 +345,37 @@ def test_built_code_blocks_have_no_invisible_spans(built_site):
     html = lesson.read_text(encoding="utf-8")
     assert '<span class="o">' in html
     assert '<span class="n">' not in html and '<span class="w">' not in html
+
+
+# ---- worked solutions, put into the page when opened (tools/hooks/solutions.py) ------------------
+
+solutions_hook = load_hook("solutions")
+
+
+def test_a_solution_body_waits_in_a_template_with_copy_buttons():
+    html = ('<p>x</p><details class="success">\n<summary>Solution</summary>\n<p>Why.</p>\n'
+            '<div class="language-python highlight"><pre><span></span><code>x = 1\n</code></pre></div>\n'
+            '<div class="highlight"><pre><span></span><code>1\n</code></pre></div>\n</details>'
+            '<details class="tip">\n<summary>Hint</summary>\n<p>h</p>\n</details>')
+    out = solutions_hook.defer_solutions(html, "en")
+    assert out.count('<template class="dl-solution">') == 1 and out.count("<script>") == 1
+    soup = page_soup(out)
+    ids = [pre["id"] for pre in soup.select("details.success pre")]
+    assert len(set(ids)) == 2  # each block has an id, and its button copies that block
+    assert [b["data-clipboard-target"] for b in soup.select("details.success button")] == [f"#{i} > code" for i in ids]
+    assert [b["title"] for b in soup.select("button")] == ["Copy to clipboard"] * 2
+    assert soup.select_one("details.success pre code").get_text() == "x = 1\n"
+    assert soup.select_one("details.tip p").get_text() == "h"  # hints stay as they are
+    assert "클립보드로 복사" in solutions_hook.defer_solutions(html, "ko")
+    nested = html.replace("<p>Why.</p>", '<details class="note"><summary>n</summary></details>')
+    assert solutions_hook.defer_solutions(nested, "en") == nested  # not a pattern for nesting
+
+
+@pytest.mark.build
+def test_every_solution_of_every_lesson_is_deferred_and_still_read_by_the_tests(built_site):
+    for lang in ("ko", "en"):
+        for name in lessons().values():
+            text = built(built_site[0], f"lessons/{name}", lang).read_text(encoding="utf-8")
+            soup = page_soup(text)
+            assert text.count('<template class="dl-solution">') == len(soup.select("details.success")) == 4, name
+            assert all(d.select("pre code") or d.select("p") for d in soup.select("details.success")), name

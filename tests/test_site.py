@@ -12,9 +12,8 @@ from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
-from bs4 import BeautifulSoup
 
-from conftest import DOCS, load_hook
+from conftest import DOCS, load_hook, page_soup
 
 pagecode = load_hook("pagecode")
 
@@ -30,7 +29,7 @@ def built_page(site, name, lang):
 
 
 def soup_of(path):
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    return page_soup(path.read_text(encoding="utf-8"))
 
 
 def code_text(soup):
@@ -97,7 +96,7 @@ def test_notebooks_are_rendered_with_figures_and_downloadable(built_site, lang):
         name = str(nb.relative_to(DOCS)).split(".")[0]
         page = built_page(site, name, lang)
         html = page.read_text(encoding="utf-8")
-        soup = BeautifulSoup(html, "html.parser")
+        soup = page_soup(html)
         assert soup.select(".jp-Notebook .jp-Cell"), "not rendered as a notebook"
         assert '"cell_type"' not in html, "raw notebook JSON on the page"
         assert soup.select('.jp-OutputArea img[src^="data:image/png"]'), "no figure in the outputs"
