@@ -16,21 +16,9 @@ from conftest import torch_or_skip
 from dlnotes.gradient import gradient_descent, numerical_gradient
 from dlnotes.layers import Affine, Dropout, Relu, Sigmoid, SoftmaxWithLoss
 from dlnotes.nets import MultiLayerNet, TwoLayerNet, init_scale
-from dlnotes.properties import PROPERTIES
+from dlnotes.properties import PROPERTIES, relative_error
 
 MAX_REL_ERROR = 1e-6
-
-
-def relative_error(a, b, floor=1e-3):
-    """||a - b|| / (||a|| + ||b||): 0 when equal, 1 when unrelated (the usual gradient-check score).
-
-    The denominator is at least ``floor``: where the true gradient is exactly 0 (e.g. every ReLU
-    dead and the output bias balanced), the numerical one is rounding noise of about 1e-10, and
-    dividing noise by noise would call two agreeing gradients unrelated (with MAX_REL_ERROR
-    this allows an absolute difference of 1e-9 there, and is no looser for real gradients).
-    """
-    denom = max(np.linalg.norm(a) + np.linalg.norm(b), floor)
-    return float(np.linalg.norm(a - b) / denom)
 
 
 def clear_of_relu_kinks(net, x, margin=1e-3):

@@ -17,15 +17,11 @@ from conftest import torch_or_skip
 from dlnotes.gradient import numerical_gradient
 from dlnotes.layers import BatchNormalization, Relu
 from dlnotes.nets import MultiLayerNet
+from dlnotes.properties import relative_error
 
 MAX_REL_ERROR = 1e-6
 EPS = 1e-6  # the layer's default, as in the book (10e-7)
 seeds = st.integers(0, 2**32 - 1)
-
-
-def relative_error(a, b, floor=1e-3):
-    """||a - b|| / (||a|| + ||b||), the denominator at least ``floor`` (see test_backprop.py)."""
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), floor))
 
 
 def make_layer(rng, d):

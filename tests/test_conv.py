@@ -17,7 +17,7 @@ from dlnotes.conv import (ConvNet, Convolution, Pooling, SimpleConvNet, col2im, 
                           output_size)
 from dlnotes.gradient import numerical_gradient
 from dlnotes.layers import Relu
-from dlnotes.properties import PROPERTIES, geometries
+from dlnotes.properties import PROPERTIES, geometries, relative_error
 
 TORCH_TOLERANCE = 1e-10
 seeds = st.integers(0, 2**32 - 1)
@@ -58,10 +58,6 @@ def pool_reference(x, size_h, size_w, stride, pad):
 def distinct_values(rng, shape):
     """Values at least 0.01 apart: no ties in a max, and h = 1e-4 never changes the winner."""
     return (rng.permutation(int(np.prod(shape))) * 0.01 - 1).reshape(shape)
-
-
-def relative_error(a, b, floor=1e-3):
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), floor))
 
 
 # ---- output size, im2col, col2im ----------------------------------------------------------

@@ -83,7 +83,13 @@ def shape_of(value):
 
 
 def relative_error(a, b, floor=1e-3):
-    """||a - b|| / (||a|| + ||b||), with the denominator at least ``floor`` (see tests)."""
+    """||a - b|| / (||a|| + ||b||): 0 when equal, 1 when unrelated (the usual gradient-check score).
+
+    The denominator is at least ``floor``: where the true gradient is exactly 0 (e.g. every ReLU
+    dead and the output bias balanced), the numerical one is rounding noise of about 1e-10, and
+    dividing noise by noise would call two agreeing gradients unrelated (with a bound of 1e-6
+    this allows an absolute difference of 1e-9 there, and is no looser for real gradients).
+    """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), floor))
 
@@ -847,7 +853,6 @@ PROPERTIES = {
                          "대입하세요 (부동소수점에서 (w + h) - h가 늘 w는 아닙니다).",
                  section="08-gradients/#gradient"),
         Property("numerical_gradient", "in_place", numerical_gradient_nudges_x_itself,
-                 
                  en="works when f reads x itself, as a network's loss reads its weights",
                  ko="신경망의 손실이 가중치를 읽듯 f가 x를 직접 읽어도 맞다",
                  hint_en="Nudge the elements of x itself, not of a copy: a loss that reads the "

@@ -15,6 +15,7 @@ ordinary markup, so solutions stay searchable; the tests read pages the same way
 (``tests/conftest.py``: ``page_soup``).
 """
 
+import itertools
 import re
 
 SOLUTION = re.compile(r'<details class="success">\s*(<summary>.*?</summary>)(.*?)</details>', re.S)
@@ -28,18 +29,13 @@ SCRIPT = (
 )
 
 
-def _language(page):
-    locale = str(getattr(page.file, "locale", None) or "")
-    return "en" if locale.startswith("en") or page.file.src_uri.endswith(".en.md") else "ko"
-
-
 def defer_solutions(page_html, lang="ko"):
     """Return ``page_html`` with each solution's body in a template, and the script once.
 
     A solution that holds another collapsed block is left as it is (the pattern does not nest).
     """
     title = COPY_TITLE.get(lang, COPY_TITLE["en"])
-    numbers = iter(range(1, 1_000_000))
+    numbers = itertools.count(1)
 
     def button(match):
         # Material numbers the code blocks it finds at load (__code_0, ...); these get their own ids
@@ -64,4 +60,5 @@ def defer_solutions(page_html, lang="ko"):
 
 
 def on_page_content(page_html, page, config, files):
-    return defer_solutions(page_html, _language(page))
+    # the language Material writes its own copy buttons' titles in (mkdocs-static-i18n sets it)
+    return defer_solutions(page_html, config.theme["language"])
