@@ -6,6 +6,7 @@ browsers draw natively. No MathJax or KaTeX is loaded, from a CDN or at all: pag
 work offline and show formulas without JavaScript.
 """
 
+import functools
 import html
 import re
 
@@ -15,6 +16,7 @@ INLINE = re.compile(r'<span class="arithmatex">\\\((?P<tex>.*?)\\\)</span>', re.
 DISPLAY = re.compile(r'<div class="arithmatex">\\\[(?P<tex>.*?)\\\]</div>', re.S)
 
 
+@functools.lru_cache(maxsize=None)  # formulas recur: on a page, in both languages, in every rebuild
 def to_mathml(tex, display):
     """Return the MathML for one formula; ValueError names the formula that failed."""
     try:
