@@ -21,9 +21,6 @@ LESSONS = sorted({p.name.split(".")[0] for p in (DOCS / "lessons").glob("*.ko.*"
 PAGES = sorted({str(p.relative_to(DOCS)).split(".")[0] for p in DOCS.rglob("*.ko.*")
                 if p.suffix in (".md", ".ipynb") and "includes" not in p.parts})
 
-# matplotlib 3.8 says "missing from current font", later versions "missing from font(s) ..."
-GLYPH_MISSING = re.compile(r"missing from (current )?font")
-
 
 def built_page(site, name, lang):
     """Path of the built page for docs/<name>.<lang>.md (directory URLs; English under en/)."""
@@ -44,7 +41,7 @@ def test_strict_build_passes_without_warnings(built_site):
     site, log, seconds = built_site
     assert (site / "index.html").exists() and (site / "en" / "index.html").exists()
     assert not re.search(r"^WARNING", log, re.M), log
-    assert not GLYPH_MISSING.search(log), log
+    assert not pagecode.GLYPH_MISSING.search(log), log
     print(f"mkdocs build --strict: {seconds:.1f} s")
 
 
@@ -111,7 +108,7 @@ def test_notebooks_are_rendered_with_figures_and_downloadable(built_site, lang):
 
 def test_no_korean_glyph_is_missing_anywhere(built_site):
     for page in built_site[0].rglob("*.html"):
-        assert not GLYPH_MISSING.search(page.read_text(encoding="utf-8")), page
+        assert not pagecode.GLYPH_MISSING.search(page.read_text(encoding="utf-8")), page
 
 
 def test_formulas_are_mathml(built_site):

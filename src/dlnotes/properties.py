@@ -481,7 +481,8 @@ def affine_gradient(Affine, which, images=False):
         def loss(v):
             return np.sum(affine_reference(**{**arrays, name: v}) * dout)
 
-        want = numerical_gradient(loss, value.copy(), h=1e-5)
+        h, bound = 1e-5, 1e-6
+        want = numerical_gradient(loss, value.copy(), h=h)
         assert got is not None, says(
             "after backward, {which} is None", "backward 뒤에도 {which}가 None입니다", which=which)
         assert shape_of(got) == value.shape, says(
@@ -492,8 +493,8 @@ def affine_gradient(Affine, which, images=False):
         # component: where the gradient itself is about that small (x near 0, say), that is the
         # scale to compare with, not the gradient's own size.
         terms = np.sum(np.abs(affine_reference(x, W, b) * dout))
-        noise = 10 * np.finfo(np.float64).eps * terms / 1e-5 * np.sqrt(value.size)
-        assert relative_error(got, want, floor=max(1e-3, noise / 1e-6)) < 1e-6, says(
+        noise = 10 * np.finfo(np.float64).eps * terms / h * np.sqrt(value.size)
+        assert relative_error(got, want, floor=max(1e-3, noise / bound)) < bound, says(
             "{which} is {got}, the numerical gradient is {want}",
             "{which}는 {got}, 수치 미분으로 구한 기울기는 {want}입니다",
             which=which, got=np.round(got, 4).tolist(), want=np.round(want, 4).tolist())
