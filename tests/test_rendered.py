@@ -316,18 +316,20 @@ codespans = load_hook("codespans")
 def test_unwrapping_keeps_the_code_text_and_every_coloured_span():
     html = ('<pre><code><span class="n">x</span><span class="w"> </span><span class="o">=</span>'
             '<span class="w"> </span><span class="n">np</span><span class="o">.</span>'
-            '<span class="n">exp</span><span class="p">(</span><span class="mi">1</span>'
-            '<span class="p">)</span><span class="w">  </span><span class="c1"># 주석</span>'
-            '<span class="nf">f</span><span class="nn">numpy</span></code></pre>')
+            '<span class="n">exp</span><span class="p">(</span><span class="mf">1.5</span>'
+            '<span class="o">**</span><span class="p">)</span><span class="w">  </span>'
+            '<span class="c1"># 주석.</span><span class="nf">f</span><span class="nn">numpy</span></code></pre>')
     out = codespans.unwrap(html)
     assert BeautifulSoup(out, "html.parser").get_text() == BeautifulSoup(html, "html.parser").get_text()
-    assert 'class="n"' not in out and 'class="w"' not in out
-    for kept in ("o", "p", "mi", "c1", "nf", "nn"):
+    assert not re.search(r'class="[nwp]"', out)
+    assert re.findall(r'<span class="o">([^<]*)</span>', out) == ["=", "**"]  # an attribute's dot goes
+    for kept in ("mf", "c1", "nf", "nn"):
         assert out.count(f'class="{kept}"') == html.count(f'class="{kept}"')
 
 
-def test_the_unwrapped_spans_had_no_style_of_their_own():
-    """The hook is right only while Material draws `.n` in the code's own colour and `.w` plainly."""
+def test_the_unwrapped_spans_differ_from_bare_code_text_in_no_style_of_their_own():
+    """The hook is right only while Material draws `.n` in the code's own colour, `.w` plainly and
+    `.p` with nothing but the punctuation colour, which this site sets to the code's own colour."""
     import material
 
     css = "".join(p.read_text(encoding="utf-8") for p in
@@ -335,16 +337,19 @@ def test_the_unwrapped_spans_had_no_style_of_their_own():
     names = re.findall(r"--md-code-hl-name-color:([^;}]+)", css)
     assert names and set(names) == {"var(--md-code-fg-color)"}
     assert re.findall(r"\.highlight \.n\s*\{([^}]*)\}", css) == ["color:var(--md-code-hl-name-color)"]
+    assert re.findall(r"\.highlight \.p\s*\{([^}]*)\}", css) == ["color:var(--md-code-hl-punctuation-color)"]
+    assert not re.search(r"\.highlight \.[wp]\s*,", css)  # no other rule shared with .p or .w
     assert not re.search(r"\.highlight \.w\b", css)
     ours = "".join(p.read_text(encoding="utf-8") for p in (DOCS / "assets").glob("*.css"))
-    assert not re.search(r"\.(n|w)\b\s*[,{]", ours)
+    assert not re.search(r"\.(n|w|p)\b\s*[,{]", ours)
+    assert re.findall(r"--md-code-hl-punctuation-color:([^;}]+)", ours) == [" var(--md-code-fg-color)"]
 
 
 def test_built_code_blocks_have_no_invisible_spans(built_site):
     lesson = built_site[0] / "lessons" / "10-training" / "index.html"
     html = lesson.read_text(encoding="utf-8")
-    assert '<span class="o">' in html
-    assert '<span class="n">' not in html and '<span class="w">' not in html
+    assert '<span class="o">=</span>' in html
+    assert not re.search(r'<span class="[nwp]">|<span class="o">\.</span>', html)
 
 
 # ---- worked solutions, put into the page when opened (tools/hooks/solutions.py) ------------------
