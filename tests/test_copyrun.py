@@ -15,6 +15,11 @@ it, in the repository folder with the venv active, only when they reach that les
 other page runs first, in the venv as the setup page left it, then each lesson's install block,
 then that lesson's pages.
 
+A learner who downloads a lesson's notebook runs it in Jupyter, installed into the same venv as
+the setup page's #jupyter section says (its block marked ``.dl-install-jupyter``). So after every
+page has run, that install runs in the learner's venv, and each lesson notebook, as the built
+page's download link gives it, runs in a fresh kernel of the venv's Python, in an empty folder.
+
 Marked ``venv`` (``-m "not venv"`` deselects it); it never skips when ``CI`` is set.
 """
 
@@ -25,21 +30,24 @@ import shlex
 import subprocess
 import sys
 import time
+import asyncio
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from conftest import DOCS, ROOT, load_hook, page_soup
 
 pagecode = load_hook("pagecode")
+lessonnotebooks = load_hook("lessonnotebooks")
 
 SETUP_PAGES = [DOCS / "setup.ko.md", DOCS / "setup.en.md"]
 LESSON_INSTALL = "dl-install-lesson"  # a lesson's own install block, run before its pages
+JUPYTER_INSTALL = "dl-install-jupyter"  # the setup page's Jupyter install, run before the notebooks
 CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 PAGES = sorted(p for p in DOCS.rglob("*.md") if "includes" not in p.relative_to(DOCS).parts)
 NOTEBOOKS = sorted(DOCS.rglob("*.ipynb"))
+LESSON_NOTEBOOKS = [p for p in PAGES if lessonnotebooks.lesson_of(str(p.relative_to(DOCS)))]
 PYTHON_BLOCKS = "div.language-python, div.language-py, div.language-python3"
 NOT_COPIED_TO_RUN = {"dl-output", "norun", "no-run"}  # printed output; blocks the page says are not run
 WORKERS = 2  # pages run two at a time (the machine has 2 cores)
@@ -85,6 +93,17 @@ def install_command():
     return pips[0]
 
 
+def jupyter_install():
+    """The ``pip install`` lines of the setup page's ``.dl-install-jupyter`` block (its other lines
+    activate the venv, already active here, and start JupyterLab)."""
+    blocks = [b for b in pagecode.find_blocks(SETUP_PAGES[0].read_text(encoding="utf-8"))
+              if JUPYTER_INSTALL in re.findall(r"[\w-]+", b.info)]
+    assert len(blocks) == 1, f"{rel(SETUP_PAGES[0])}: expected one code block marked .{JUPYTER_INSTALL}"
+    pips = [line.strip() for line in blocks[0].code.splitlines() if line.strip().startswith("pip install")]
+    assert pips, f"{rel(SETUP_PAGES[0])}: the .{JUPYTER_INSTALL} block has no `pip install` line"
+    return "\n".join(pips)
+
+
 def lesson_install(page):
     """The code of the page's ``.dl-install-lesson`` block, or None if it has none."""
     if page.suffix != ".md":
@@ -115,6 +134,13 @@ def test_setup_page_shows_one_install_command_in_both_languages():
     for page in SETUP_PAGES:
         assert re.search(r"^## .*\{ #install \}$", page.read_text(encoding="utf-8"), re.M), \
             f"{rel(page)}: the install section needs the stable id #install"
+
+
+def test_setup_page_shows_the_jupyter_install_in_both_languages():
+    blocks = [[b.code for b in pagecode.find_blocks(page.read_text(encoding="utf-8"))
+               if JUPYTER_INSTALL in re.findall(r"[\w-]+", b.info)] for page in SETUP_PAGES]
+    assert blocks[0] == blocks[1] and len(blocks[0]) == 1, blocks
+    assert jupyter_install() == "pip install jupyter"
 
 
 def install_mentions(text):
@@ -342,3 +368,84 @@ def test_the_built_setup_page_shows_the_tested_command(built_site):
         soup = page_soup(page_html(built_site[0], page).read_text(encoding="utf-8"))
         shown = [div.select_one("pre > code").get_text() for div in soup.select("div.dl-install")]
         assert shown == [install_block(page) + "\n"], f"{rel(page)}: the built page shows {shown}"
+
+
+# ---- the lesson notebooks, downloaded and run in the learner's Jupyter ----------------------------
+
+def notebook_file(site, page):
+    """The .ipynb that the built lesson page's download link gives."""
+    html = page_html(site, page)
+    link = page_soup(html.read_text(encoding="utf-8")).select_one(".dl-notebook-links a[download]")
+    assert link is not None, f"{rel(page)}: the built page has no notebook download link"
+    return html.parent / link["href"]
+
+
+def execute_notebook(learner, kernels, path, folder):
+    """Run the notebook at ``path`` in a fresh kernel of the learner's venv, in ``folder``;
+    return (seconds, error or None)."""
+    import nbformat
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient import NotebookClient
+
+    folder.mkdir(parents=True)
+    nb = nbformat.read(path, as_version=4)
+    env = {**learner_env(learner["venv"], learner["cache"]), **dict.fromkeys(BLAS_THREADS, "1")}
+    manager = AsyncKernelManager(kernel_name="learner",
+                                 kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
+    client = NotebookClient(nb, km=manager, timeout=PAGE_TIMEOUT, allow_errors=False,
+                            resources={"metadata": {"path": str(folder)}})
+    start = time.perf_counter()
+    loop = asyncio.new_event_loop()  # this thread's own, closed when done (no ResourceWarning)
+    try:
+        # cleanup_kc: the client shuts the kernel down even though it did not make its manager
+        loop.run_until_complete(client.async_execute(env=env, cleanup_kc=True))
+        error = None
+    except Exception as err:  # reported with the notebook's name by the test
+        error = f"{type(err).__name__}: {str(err)[-3000:]}"
+    finally:
+        loop.close()
+    if error is None:
+        for n, cell in enumerate(nb.cells):
+            for output in cell.get("outputs", []):
+                text = output.get("text", "")
+                if output.get("output_type") == "error" or pagecode.GLYPH_MISSING.search(text):
+                    error = f"cell {n}: {text or output.get('ename')}"
+    return time.perf_counter() - start, error
+
+
+@pytest.fixture(scope="module")
+def notebook_runs(copy_runs, learner, built_site, tmp_path_factory):
+    """After every page: the setup page's Jupyter install in the learner's venv, then every lesson
+    notebook of the built site in a fresh kernel of that venv's Python, two at a time; page ->
+    (seconds, error or None)."""
+    seconds = install_for_lesson(learner, jupyter_install())
+    print(f"\ncopy-run: before the notebooks: `{jupyter_install()}`: {seconds:.1f} s")
+    kernels = learner["home"] / "kernels"
+    (kernels / "learner").mkdir(parents=True)
+    (kernels / "learner" / "kernel.json").write_text(json.dumps({
+        "argv": [str(learner["venv"] / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                 "--IPKernelApp.log_level=ERROR"],
+        "display_name": "Python 3 (the learner's venv)", "language": "python"}), encoding="utf-8")
+    work = tmp_path_factory.mktemp("notebooks")
+    files = {rel(page): notebook_file(built_site[0], page) for page in LESSON_NOTEBOOKS}
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        futures = {name: pool.submit(execute_notebook, learner, kernels, path, work / f"nb{i:02d}")
+                   for i, (name, path) in enumerate(files.items())}
+        results = {name: future.result() for name, future in futures.items()}
+    print(f"\ncopy-run: {len(results)} lesson notebooks in {time.perf_counter() - start:.1f} s "
+          f"({WORKERS} kernels at a time; slowest "
+          + ", ".join(f"{n} {results[n][0]:.0f} s" for n in sorted(results, key=lambda n: -results[n][0])[:3]) + ")")
+    return results
+
+
+@pytest.mark.venv
+@pytest.mark.parametrize("page", LESSON_NOTEBOOKS, ids=rel)
+def test_lesson_notebook_runs_in_the_learners_jupyter(page, notebook_runs):
+    _, error = notebook_runs[rel(page)]
+    assert error is None, f"{rel(page)}: its notebook failed in a fresh kernel of the learner's venv:\n{error}"
+
+
+def test_every_lesson_page_has_a_notebook_to_run():
+    assert len(LESSON_NOTEBOOKS) >= 26 and all(p.suffix == ".md" for p in LESSON_NOTEBOOKS)

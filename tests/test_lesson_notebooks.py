@@ -7,22 +7,19 @@
   solutions; each solution became an empty stub cell (and a check cell when it calls check);
 * its Markdown keeps the prose and the math and drops what only MkDocs reads; links to the site
   are absolute when site_url is set;
-* every generated notebook runs clean with nbclient in a fresh kernel of this venv's Python, in
-  an empty folder (two kernels at once: the machine has two cores);
+* every notebook, as the built page's download link gives it, runs clean in a fresh kernel of a
+  learner's venv (the setup page's install, then its Jupyter install): tests/test_copyrun.py,
+  after the pages' copy-run, in the same venv;
 * the built site has every notebook beside its page, each lesson page links it (download) and
   links Colab at the path where .github/workflows/pages.yml publishes it (the workflow's own
   collecting script is run here on the built site; the push to the branch runs only on GitHub).
 """
 
-import asyncio
-import concurrent.futures
 import json
 import os
 import re
 import subprocess
-import tempfile
 import textwrap
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import urlopen
@@ -290,56 +287,6 @@ def test_check_cell_runs_with_the_real_check_api():
     nb = notebooks.lesson_notebook(EXERCISES, "lessons/03-softmax.en.md", REPO_URL, "")
     outcomes = pagecode.run_blocks(code_cells(nb)[1:], label="exercises notebook")
     assert "Traceback" not in "".join(o.text for o in outcomes)
-
-
-# ---- running them ------------------------------------------------------------------------------
-
-
-def _execute(page, folder):
-    from nbclient import NotebookClient
-
-    nb = generate(page)
-    env = {k: v for k, v in os.environ.items() if k not in ("DLNOTES_LANG", "MPLBACKEND")}
-    # two kernels share two cores: one BLAS/OpenMP thread each
-    env.update(MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    start = time.perf_counter()
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=False,
-                            resources={"metadata": {"path": str(folder)}},
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
-    loop = asyncio.new_event_loop()  # this thread's own, closed when done (no ResourceWarning)
-    try:
-        loop.run_until_complete(client.async_execute(env=env))
-        error = None
-    except Exception as err:  # reported with the notebook's name below
-        error = f"{type(err).__name__}: {str(err)[-3000:]}"
-    finally:
-        loop.close()
-    seconds = time.perf_counter() - start
-    if error is None:
-        for n, cell in enumerate(nb.cells):
-            for output in cell.get("outputs", []):
-                text = output.get("text", "")
-                if output.get("output_type") == "error" or re.search(r"Glyph \d+ .*missing from", text):
-                    error = f"cell {n}: {text or output.get('ename')}"
-    return src(page), seconds, error, sorted(p.name for p in Path(folder).iterdir())
-
-
-def test_every_generated_notebook_runs_clean_in_a_fresh_kernel(tmp_path):
-    # With this venv's Python (jupyter_client starts "python3" with sys.executable), each in an
-    # empty folder of its own, two at a time.
-    folders = {page: tmp_path / page.stem.replace(".", "-") for page in LESSONS}
-    for folder in folders.values():
-        folder.mkdir()
-    start = time.perf_counter()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda page: _execute(page, folders[page]), LESSONS))
-    total = time.perf_counter() - start
-    for name, seconds, _, _ in sorted(results, key=lambda r: -r[1])[:5]:
-        print(f"{name}: {seconds:.1f} s")
-    print(f"{len(results)} notebooks executed in {total:.1f} s (two kernels at once)")
-    failures = {name: error for name, _, error, _ in results if error}
-    assert failures == {}
-    assert len(results) == len(LESSONS)
 
 
 # ---- the workflow that publishes them ----------------------------------------------------------
