@@ -335,6 +335,31 @@ def test_text_contrast_and_labels_in_both_schemes(browser, base_url, scheme, pat
     assert result == []
 
 
+@pytest.mark.parametrize("path", ["/lessons/02-activations-notebook/", "/en/lessons/02-activations-notebook/",
+                                  "/lessons/09-backpropagation/", "/en/lessons/10-training/"])
+def test_the_footer_stays_where_a_reader_scrolls_to_it(browser, base_url, path):
+    """Blocks drawn late (content-visibility) keep a guessed height until they come near the
+    screen. The blocks just above the footer must be drawn from the start: else scrolling to the
+    footer draws them, they grow, and push the footer off the screen (and a contrast checker,
+    which reads the colour under the footer's text, sees a code block there)."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 412, "height": 823},
+                                  device_scale_factor=1.75, is_mobile=True)  # Lighthouse's phone
+    page = context.new_page()
+    page.goto(path, wait_until="load")
+    link = page.locator(".md-copyright a").first
+    link.evaluate("a => a.scrollIntoView({block: 'end'})")
+    for _ in range(3):  # let the blocks that came near the screen be drawn and laid out
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    top, bottom, height, hit = link.evaluate("""a => {
+        const r = a.getBoundingClientRect();
+        return [r.top, r.bottom, innerHeight,
+                document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === a];
+    }""")
+    context.close()
+    assert -1 <= top and bottom <= height + 1 and hit, (  # +-1: sub-pixel positions
+        f"{path}: after scrolling to it, the footer's link is at {top:.0f}-{bottom:.0f} px of {height}")
+
+
 def test_a_first_visit_in_dark_mode_is_dark_before_the_theme_script_runs(browser, base_url):
     # Blocks drawn late (content-visibility) must not fade in from the light scheme.
     context = browser.new_context(base_url=base_url, color_scheme="dark")
