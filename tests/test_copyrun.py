@@ -23,6 +23,7 @@ page's download link gives it, runs in a fresh kernel of the venv's Python, in a
 Marked ``venv`` (``-m "not venv"`` deselects it); it never skips when ``CI`` is set.
 """
 
+import asyncio
 import json
 import os
 import re
@@ -30,7 +31,6 @@ import shlex
 import subprocess
 import sys
 import time
-import asyncio
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
 
@@ -77,10 +77,15 @@ def in_ci():
     return bool(os.environ.get("CI"))
 
 
+def marked_blocks(page, mark):
+    """The code blocks of ``page`` marked with the class ``mark`` (``{ .bash .mark }``)."""
+    return [b for b in pagecode.find_blocks(page.read_text(encoding="utf-8"))
+            if mark in re.findall(r"[\w-]+", b.info)]
+
+
 def install_block(page):
     """The code of the one ``.dl-install`` block of a setup page."""
-    blocks = [b for b in pagecode.find_blocks(page.read_text(encoding="utf-8"))
-              if "dl-install" in re.findall(r"[\w-]+", b.info)]
+    blocks = marked_blocks(page, "dl-install")
     assert len(blocks) == 1, f"{rel(page)}: expected one code block marked .dl-install, found {len(blocks)}"
     return blocks[0].code
 
@@ -96,8 +101,7 @@ def install_command():
 def jupyter_install():
     """The ``pip install`` lines of the setup page's ``.dl-install-jupyter`` block (its other lines
     activate the venv, already active here, and start JupyterLab)."""
-    blocks = [b for b in pagecode.find_blocks(SETUP_PAGES[0].read_text(encoding="utf-8"))
-              if JUPYTER_INSTALL in re.findall(r"[\w-]+", b.info)]
+    blocks = marked_blocks(SETUP_PAGES[0], JUPYTER_INSTALL)
     assert len(blocks) == 1, f"{rel(SETUP_PAGES[0])}: expected one code block marked .{JUPYTER_INSTALL}"
     pips = [line.strip() for line in blocks[0].code.splitlines() if line.strip().startswith("pip install")]
     assert pips, f"{rel(SETUP_PAGES[0])}: the .{JUPYTER_INSTALL} block has no `pip install` line"
@@ -108,8 +112,7 @@ def lesson_install(page):
     """The code of the page's ``.dl-install-lesson`` block, or None if it has none."""
     if page.suffix != ".md":
         return None
-    blocks = [b for b in pagecode.find_blocks(page.read_text(encoding="utf-8"))
-              if LESSON_INSTALL in re.findall(r"[\w-]+", b.info)]
+    blocks = marked_blocks(page, LESSON_INSTALL)
     assert len(blocks) <= 1, f"{rel(page)}: more than one code block marked .{LESSON_INSTALL}"
     return blocks[0].code if blocks else None
 
@@ -137,8 +140,7 @@ def test_setup_page_shows_one_install_command_in_both_languages():
 
 
 def test_setup_page_shows_the_jupyter_install_in_both_languages():
-    blocks = [[b.code for b in pagecode.find_blocks(page.read_text(encoding="utf-8"))
-               if JUPYTER_INSTALL in re.findall(r"[\w-]+", b.info)] for page in SETUP_PAGES]
+    blocks = [[b.code for b in marked_blocks(page, JUPYTER_INSTALL)] for page in SETUP_PAGES]
     assert blocks[0] == blocks[1] and len(blocks[0]) == 1, blocks
     assert jupyter_install() == "pip install jupyter"
 
@@ -419,8 +421,9 @@ def notebook_runs(copy_runs, learner, built_site, tmp_path_factory):
     """After every page: the setup page's Jupyter install in the learner's venv, then every lesson
     notebook of the built site in a fresh kernel of that venv's Python, two at a time; page ->
     (seconds, error or None)."""
-    seconds = install_for_lesson(learner, jupyter_install())
-    print(f"\ncopy-run: before the notebooks: `{jupyter_install()}`: {seconds:.1f} s")
+    command = jupyter_install()
+    seconds = install_for_lesson(learner, command)
+    print(f"\ncopy-run: before the notebooks: `{command}`: {seconds:.1f} s")
     kernels = learner["home"] / "kernels"
     (kernels / "learner").mkdir(parents=True)
     (kernels / "learner" / "kernel.json").write_text(json.dumps({

@@ -14,14 +14,13 @@ before it shows the page.
 
 import re
 
-UNSTYLED = ("n", "w", "p")  # Pygments' classes for names, whitespace, punctuation
-INVISIBLE = re.compile(r'<span class="(?:%s)">([^<]*)</span>|<span class="o">(\.)</span>' % "|".join(UNSTYLED))
+# Pygments' spans of a name (n), whitespace (w), punctuation (p), and an operator (o) that is a dot
+INVISIBLE = re.compile(r'<span class="(?:n|w|p|o(?=">\.<))">([^<]*)</span>')
 
 
 def unwrap(page_html):
-    """Return ``page_html`` with the ``<span>`` of each class in UNSTYLED, and of each attribute
-    dot, replaced by its text."""
-    return INVISIBLE.sub(lambda match: match[1] if match[1] is not None else match[2], page_html)
+    """Return ``page_html`` with those spans replaced by their text."""
+    return INVISIBLE.sub(r"\1", page_html)
 
 
 def on_page_content(page_html, page, config, files):
