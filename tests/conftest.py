@@ -27,6 +27,7 @@ import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
+import threading  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -68,36 +69,105 @@ def shared_tmp(tmp_path_factory):
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
+def _site_root(tmp_path_factory):
+    root = shared_tmp(tmp_path_factory) / "built-site"
+    root.mkdir(exist_ok=True)
+    return root
+
+
+_BUILD = {}  # the build this process started in the background: its thread and process
+
+
+def _build_site(root):
+    """Run ``mkdocs build --strict`` into root/site and record what it did in root/build.json."""
+    site = root / "site"
+    report = root / "pagecode-report.json"  # what the build's page-code hook ran
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DLNOTES_PAGECODE_REPORT": str(report),
+           "DLNOTES_PAGECODE_CACHE": "fill", "DLNOTES_PAGECODE_CACHE_DIR": str(root / "pagecode-cache")}
+    start = time.perf_counter()
+    process = _BUILD["process"] = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-d", str(site)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    log = process.communicate()[0]
+    (root / "build.json").write_text(json.dumps({"site": str(site), "log": log,
+                                                 "seconds": time.perf_counter() - start,
+                                                 "returncode": process.returncode}), encoding="utf-8")
+
+
+def _build_in_background(root):
+    """Start the build in a thread of this process, holding root/build.lock until it is done;
+    a no-op when another process holds the lock (it is building) or the build is recorded."""
+    lock = open(root / "build.lock", "a")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return
+    if (root / "build.json").exists():
+        lock.close()
+        return
+
+    def build():
+        try:
+            _build_site(root)
+        finally:
+            lock.close()  # releases the lock
+
+    _BUILD["thread"] = threading.Thread(target=build, name="mkdocs build", daemon=True)
+    _BUILD["thread"].start()
+
+
+# The files that take longest (measured on 2 cores), started first so that the workers end together.
+# The copy-run starts before everything: its fresh install needs no site and runs while the site
+# builds, and it is the longest file by far.
+LONGEST_FIRST = ["test_copyrun.py", "test_browser.py", "test_lesson_notebooks.py", "test_site.py",
+                 "test_draw.py", "test_new_lesson.py", "test_diagrams.py", "test_noshared.py"]
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The tests that need the built site run last, and the build starts now, in the background.
+
+    Building takes a minute of both cores. Started when the tests are collected, it runs while
+    the package's own tests do (they come first), instead of keeping workers waiting for it.
+    In each group the longest files come first; the copy-run comes before both groups. A file's
+    tests keep their order.
+    """
+    site_files = {item.path for item in items if "built_site" in item.fixturenames}
+
+    def order(item):
+        name = item.path.name
+        rank = LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+        return (0 if rank == 0 else 2 if item.path in site_files else 1, rank)
+
+    items.sort(key=order)  # stable
+    if site_files and not config.option.collectonly:
+        _build_in_background(_site_root(config._tmp_path_factory))
+
+
+def pytest_sessionfinish(session):
+    process = _BUILD.get("process")
+    if process is not None and process.poll() is None:  # the run stopped before the build ended
+        process.kill()
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
-    """Build the site once with ``mkdocs build --strict``; return (site_dir, build log, seconds).
+    """The site built once with ``mkdocs build --strict``: (site_dir, build log, seconds).
 
     The build runs every code block of every page (tools/hooks/pagecode.py) and every notebook,
     cold (no cached result is read), and reports what it ran in pagecode-report.json beside the
     site. It stores its results in pagecode-cache/ beside the site (DLNOTES_PAGECODE_CACHE=fill),
-    for the suite's second build (tests/test_new_lesson.py) to reuse. With several workers, the
-    first to need the site builds it and the others wait for it and use the same build.
+    for the suite's second build (tests/test_new_lesson.py) to reuse. It starts when the tests
+    are collected (above); with several workers, the first to start it builds, and every worker
+    waits for that build here and uses it.
     """
-    from filelock import FileLock
-
-    root = shared_tmp(tmp_path_factory) / "built-site"
-    root.mkdir(exist_ok=True)
-    record = root / "build.json"
-    with FileLock(str(root / "build.lock")):
-        if not record.exists():
-            site = root / "site"
-            report = root / "pagecode-report.json"  # what the build's page-code hook ran
-            env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DLNOTES_PAGECODE_REPORT": str(report),
-                   "DLNOTES_PAGECODE_CACHE": "fill", "DLNOTES_PAGECODE_CACHE_DIR": str(root / "pagecode-cache")}
-            start = time.perf_counter()
-            result = subprocess.run(
-                [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-d", str(site)],
-                cwd=ROOT, env=env, capture_output=True, text=True,
-            )
-            record.write_text(json.dumps({"site": str(site), "log": result.stdout + result.stderr,
-                                          "seconds": time.perf_counter() - start,
-                                          "returncode": result.returncode}), encoding="utf-8")
-    build = json.loads(record.read_text(encoding="utf-8"))
+    root = _site_root(tmp_path_factory)
+    with open(root / "build.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held by the build while it runs
+        if not (root / "build.json").exists():  # nobody started it (e.g. a test run by node id)
+            _build_site(root)
+    build = json.loads((root / "build.json").read_text(encoding="utf-8"))
     if build["returncode"] != 0:
         pytest.fail(f"mkdocs build --strict failed ({build['returncode']}):\n{build['log'][-6000:]}",
                     pytrace=False)

@@ -313,10 +313,11 @@ def install_for_lesson(learner, block):
 
 
 @pytest.fixture(scope="module")
-def copy_runs(built_site, learner, tmp_path_factory):
+def copy_runs(learner, request, tmp_path_factory):
     """Every page's blocks, two pages at a time, longest first (a lesson with its own install
-    block after it); page -> result."""
-    site = built_site[0]
+    block after it); page -> result. The fresh install comes first and needs no site, so it
+    runs while the site is still building (tests/conftest.py starts this file first)."""
+    site = request.getfixturevalue("built_site")[0]
     report_file = site.parent / "pagecode-report.json"
     report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.exists() else {}
     (learner["home"] / "copyrun_driver.py").write_text(DRIVER, encoding="utf-8")
