@@ -10,6 +10,7 @@ preparation is ``prepare_digit``'s; the page works at phone width, in dark mode,
 screen readers.
 """
 
+import base64
 import json
 import os
 import struct
@@ -153,6 +154,24 @@ def test_weights_load_when_the_reader_comes_to_draw_not_with_the_page(browser, b
         context.close()
 
 
+def js_array(page, expression, **arrays):
+    """The array a JavaScript expression gives, as float64, moved as bytes rather than as JSON
+    numbers (a JSON list of a quarter of a million numbers costs seconds). Each keyword array is
+    handed in as float32 bytes, readable in the expression by its name through float32s(NAME)."""
+    names = list(arrays)
+    data = [base64.b64encode(np.asarray(a, dtype="<f4").tobytes()).decode() for a in arrays.values()]
+    encoded = page.evaluate(f"""([{", ".join(names)}]) => {{
+        const float32s = s => new Float32Array(Uint8Array.from(atob(s), c => c.charCodeAt(0)).buffer);
+        const bytes = new Uint8Array(Float64Array.from({expression}).buffer);
+        let text = "";
+        for (let i = 0; i < bytes.length; i += 0x8000) {{
+            text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+        }}
+        return btoa(text);
+    }}""", data)
+    return np.frombuffer(base64.b64decode(encoded), dtype="<f8")
+
+
 ONE = [[(0.5, 0.15), (0.5, 0.85)]]
 SEVEN = [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]]
 FOUR = [[(0.4, 0.15), (0.25, 0.55), (0.75, 0.55)], [(0.62, 0.3), (0.62, 0.88)]]
@@ -166,9 +185,14 @@ def test_js_forward_pass_equals_dlnotes_on_real_mnist_images(draw_page, built_si
     x, t = x[:300], t[:300]  # real MNIST test images of the offline sample
     expected = model.predict(x)
     page = draw_page(path)
-    got = np.array(page.evaluate(
-        "xs => xs.map(x => Array.from(window.dlnotesDraw.forward(window.dlnotesDraw.model, x)))",
-        x.tolist()))
+    got = js_array(page, """(() => {
+        const xs = float32s(IMAGES), n = xs.length / 784, out = new Float64Array(n * 10);
+        for (let i = 0; i < n; i++) {
+            const x = Array.from(xs.subarray(i * 784, (i + 1) * 784));
+            out.set(window.dlnotesDraw.forward(window.dlnotesDraw.model, x), i * 10);
+        }
+        return out;
+    })()""", IMAGES=x).reshape(len(x), 10)
     assert got.shape == expected.shape
     assert np.abs(got - expected).max() <= 1e-5, np.abs(got - expected).max()
     assert (got.argmax(axis=1) == t).mean() > 0.95  # and they are good answers
@@ -219,8 +243,8 @@ def test_a_digit_drawn_with_the_mouse_is_read_and_clear_resets(draw_page, stroke
 def test_js_preparation_is_prepare_digit(draw_page, strokes):
     page = draw_page("/draw/")
     draw(page, strokes)
-    gray = np.array(page.evaluate("Array.from(window.dlnotesDraw.canvasPixels())")).reshape(280, 280)
-    got = np.array(page.evaluate("Array.from(window.dlnotesDraw.input)"))
+    gray = js_array(page, "window.dlnotesDraw.canvasPixels()").reshape(280, 280)
+    got = js_array(page, "window.dlnotesDraw.input")
     expected = prepare_digit(gray)
     # The same crop, size and centring: a pixel off in any of them moves whole strokes. The
     # values: Pillow resizes with 22-bit fixed-point coefficients, draw.js with doubles, and both
