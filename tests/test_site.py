@@ -6,9 +6,9 @@ figures, formulas are MathML, no page asks a third-party host for anything, and 
 its Korean glyphs.
 """
 
+import functools
 import json
 import re
-from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
@@ -28,6 +28,7 @@ def built_page(site, name, lang):
     return base / ("index.html" if name == "index" else f"{name}/index.html")
 
 
+@functools.cache  # each page is parsed once here, not once per test (the tests only read it)
 def soup_of(path):
     return page_soup(path.read_text(encoding="utf-8"))
 
