@@ -125,6 +125,7 @@ LONGEST_FIRST = ["test_copyrun.py", "test_browser.py", "test_lesson_notebooks.py
                  "test_draw.py", "test_new_lesson.py", "test_diagrams.py", "test_noshared.py"]
 
 
+@pytest.hookimpl(trylast=True)  # after -m and -k have deselected: only the tests that will run
 def pytest_collection_modifyitems(session, config, items):
     """The tests that need the built site run last, and the build starts now, in the background.
 
