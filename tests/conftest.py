@@ -75,29 +75,33 @@ def _site_root(tmp_path_factory):
     return root
 
 
-_BUILD = {}  # the build this process started in the background: its thread and process
+_BUILD = {}  # the build this process started: its process (killed if the run ends before it does)
 
 
-def _build_site(root):
-    """Run ``mkdocs build --strict`` into root/site and record what it did in root/build.json."""
-    site = root / "site"
-    report = root / "pagecode-report.json"  # what the build's page-code hook ran
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DLNOTES_PAGECODE_REPORT": str(report),
+def _start_build(root):
+    """Start ``mkdocs build --strict`` into root/site; the process, its start time."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1",
+           "DLNOTES_PAGECODE_REPORT": str(root / "pagecode-report.json"),  # what its page-code hook ran
            "DLNOTES_PAGECODE_CACHE": "fill", "DLNOTES_PAGECODE_CACHE_DIR": str(root / "pagecode-cache")}
-    start = time.perf_counter()
     process = _BUILD["process"] = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-d", str(site)],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-d", str(root / "site")],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    return process, time.perf_counter()
+
+
+def _finish_build(root, process, start):
+    """Wait for the build and record what it did in root/build.json."""
     log = process.communicate()[0]
-    (root / "build.json").write_text(json.dumps({"site": str(site), "log": log,
+    (root / "build.json").write_text(json.dumps({"site": str(root / "site"), "log": log,
                                                  "seconds": time.perf_counter() - start,
                                                  "returncode": process.returncode}), encoding="utf-8")
 
 
 def _build_in_background(root):
-    """Start the build in a thread of this process, holding root/build.lock until it is done;
-    a no-op when another process holds the lock (it is building) or the build is recorded."""
+    """Start the build, and a thread of this process that waits for it, holding root/build.lock
+    until it is recorded; a no-op when another process holds the lock (it is building) or the
+    build is recorded already."""
     lock = open(root / "build.lock", "a")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -107,15 +111,15 @@ def _build_in_background(root):
     if (root / "build.json").exists():
         lock.close()
         return
+    process, start = _start_build(root)
 
-    def build():
+    def wait():
         try:
-            _build_site(root)
+            _finish_build(root, process, start)
         finally:
             lock.close()  # releases the lock
 
-    _BUILD["thread"] = threading.Thread(target=build, name="mkdocs build", daemon=True)
-    _BUILD["thread"].start()
+    threading.Thread(target=wait, name="mkdocs build", daemon=True).start()
 
 
 # The files that take longest (measured on 2 cores), started first so that the workers end together.
@@ -167,7 +171,7 @@ def built_site(tmp_path_factory):
     with open(root / "build.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # held by the build while it runs
         if not (root / "build.json").exists():  # nobody started it (e.g. a test run by node id)
-            _build_site(root)
+            _finish_build(root, *_start_build(root))
     build = json.loads((root / "build.json").read_text(encoding="utf-8"))
     if build["returncode"] != 0:
         pytest.fail(f"mkdocs build --strict failed ({build['returncode']}):\n{build['log'][-6000:]}",
