@@ -36,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import DOCS, ROOT, load_hook, page_soup
+from conftest import DOCS, ROOT, load_hook, long_heavy_work, page_soup
 
 pagecode = load_hook("pagecode")
 lessonnotebooks = load_hook("lessonnotebooks")
@@ -230,7 +230,15 @@ def fresh_venv(path):
 
 
 @pytest.fixture(scope="module")
-def learner(tmp_path_factory):
+def heavy():
+    """From the fresh install to the last notebook, minutes of work on every core: Lighthouse
+    waits until it is over (tests/conftest.py), not in the middle of it."""
+    with long_heavy_work():
+        yield
+
+
+@pytest.fixture(scope="module")
+def learner(heavy, tmp_path_factory):
     """A fresh venv with exactly the setup page's install command, run in the repository folder."""
     home = tmp_path_factory.mktemp("learner")
     venv = fresh_venv(home / ".venv")
