@@ -75,7 +75,7 @@ def _site_root(tmp_path_factory):
     return root
 
 
-_BUILD = {}  # the build this process started: its process (killed if the run ends before it does)
+_BUILD = {}  # the build this process started: its process, and the thread that records it
 
 
 def _start_build(root):
@@ -119,7 +119,8 @@ def _build_in_background(root):
         finally:
             lock.close()  # releases the lock
 
-    threading.Thread(target=wait, name="mkdocs build", daemon=True).start()
+    _BUILD["waiter"] = threading.Thread(target=wait, name="mkdocs build", daemon=True)
+    _BUILD["waiter"].start()
 
 
 # The files that take longest (measured on 2 cores), started first so that the workers end together.
@@ -150,10 +151,16 @@ def pytest_collection_modifyitems(session, config, items):
         _build_in_background(_site_root(config._tmp_path_factory))
 
 
-def pytest_sessionfinish(session):
+def pytest_sessionfinish(session, exitstatus):
+    """A worker that started the build and has no test left waits for it: other workers' tests
+    may be waiting for it too (xdist also shuts down at once a worker it has no file for). Only
+    an interrupted run stops it."""
     process = _BUILD.get("process")
-    if process is not None and process.poll() is None:  # the run stopped before the build ended
+    if process is None or process.poll() is not None:
+        return
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
         process.kill()
+    _BUILD["waiter"].join()
 
 
 @pytest.fixture(scope="session")
