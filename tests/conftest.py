@@ -175,8 +175,7 @@ def built_site(tmp_path_factory):
     waits for that build here and uses it.
     """
     root = _site_root(tmp_path_factory)
-    with open(root / "build.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # held by the build while it runs
+    with flocked(root / "build.lock", fcntl.LOCK_EX):  # held by the build while it runs
         if not (root / "build.json").exists():  # nobody started it (e.g. a test run by node id)
             _finish_build(root, *_start_build(root))
     build = json.loads((root / "build.json").read_text(encoding="utf-8"))
@@ -268,21 +267,25 @@ def _run_lock_dir():
     return folder
 
 
+@contextlib.contextmanager
+def flocked(path, mode):
+    """Hold an flock of ``path`` (fcntl.LOCK_SH or LOCK_EX) while inside; closing the file
+    releases it."""
+    with open(path, "a") as file:
+        fcntl.flock(file, mode)
+        yield
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     folder = _run_lock_dir()
     if folder is None or item.get_closest_marker("lighthouse"):
         yield
         return
-    with open(folder / "turnstile", "a") as turnstile:
-        fcntl.flock(turnstile, fcntl.LOCK_EX)
-        fcntl.flock(turnstile, fcntl.LOCK_UN)
-    with open(folder / "quiet", "a") as quiet:
-        fcntl.flock(quiet, fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(quiet, fcntl.LOCK_UN)
+    with flocked(folder / "turnstile", fcntl.LOCK_EX):
+        pass
+    with flocked(folder / "quiet", fcntl.LOCK_SH):
+        yield
 
 
 # A test that keeps both cores busy for minutes (the copy-run) holds a third lock, shared, for all
@@ -296,12 +299,8 @@ def long_heavy_work():
     if folder is None:
         yield
         return
-    with open(folder / "heavy", "a") as heavy:
-        fcntl.flock(heavy, fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(heavy, fcntl.LOCK_UN)
+    with flocked(folder / "heavy", fcntl.LOCK_SH):
+        yield
 
 
 @contextlib.contextmanager
@@ -311,13 +310,6 @@ def quiet_machine():
     if folder is None:
         yield
         return
-    with open(folder / "heavy", "a") as heavy, open(folder / "turnstile", "a") as turnstile, \
-            open(folder / "quiet", "a") as quiet:
-        fcntl.flock(heavy, fcntl.LOCK_EX)  # the long heavy work is done, and does not start again
-        fcntl.flock(turnstile, fcntl.LOCK_EX)
-        try:
-            fcntl.flock(quiet, fcntl.LOCK_EX)
-            yield
-        finally:
-            fcntl.flock(quiet, fcntl.LOCK_UN)
-            fcntl.flock(turnstile, fcntl.LOCK_UN)
+    with flocked(folder / "heavy", fcntl.LOCK_EX), flocked(folder / "turnstile", fcntl.LOCK_EX), \
+            flocked(folder / "quiet", fcntl.LOCK_EX):  # heavy: the long heavy work is over
+        yield
