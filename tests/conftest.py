@@ -123,10 +123,32 @@ def _build_in_background(root):
     _BUILD["waiter"].start()
 
 
+# ---- the build and the copy-run first, the other tests in their gaps --------------------------
+# Two chains of work set the suite's time, and each waits for the step before it: the build, then
+# the tests of the built site; and with the fresh-venv tests, the copy-run: the build, every page
+# in the learner's venv, the Jupyter install, every notebook, then Lighthouse. Each step is a
+# minute of CPU or less on its own, but on 2 cores shared equally with three workers' tests it took
+# three times as long (lesson 10's page: 6 s alone, 33 s in the suite). So each worker lowers its
+# own priority (and its children's: Chromium, pip, mkdocs copies) when it starts its first test
+# outside the copy-run; the build, started at collection before any test, and the copy-run's
+# processes keep theirs. The workers still get every core those chains leave idle.
+
+COPY_RUN = "test_copyrun.py"
+BELOW_THE_CHAINS = 5  # nice: ~1/3 of a normal process' share of a busy core
+_PRIORITY = {"chains": False, "lowered": False}
+
+
+def _yield_to_the_chains(item):
+    if (_PRIORITY["chains"] and not _PRIORITY["lowered"] and item.path.name != COPY_RUN
+            and os.environ.get("PYTEST_XDIST_WORKER")):
+        os.nice(BELOW_THE_CHAINS)
+        _PRIORITY["lowered"] = True
+
+
 # The files that take longest (measured on 2 cores), started first so that the workers end together.
 # The copy-run starts before everything: its fresh install needs no site and runs while the site
 # builds, and it is the longest file by far.
-LONGEST_FIRST = ["test_copyrun.py", "test_browser.py", "test_lesson_notebooks.py", "test_site.py",
+LONGEST_FIRST = [COPY_RUN, "test_browser.py", "test_lesson_notebooks.py", "test_site.py",
                  "test_draw.py", "test_new_lesson.py", "test_diagrams.py", "test_noshared.py"]
 
 
@@ -147,6 +169,7 @@ def pytest_collection_modifyitems(session, config, items):
         return (0 if rank == 0 else 2 if item.path in site_files else 1, rank)
 
     items.sort(key=order)  # stable
+    _PRIORITY["chains"] = bool(site_files) or any(item.path.name == COPY_RUN for item in items)
     if site_files and not config.option.collectonly:
         _build_in_background(_site_root(config._tmp_path_factory))
 
@@ -278,6 +301,7 @@ def flocked(path, mode):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
+    _yield_to_the_chains(item)
     folder = _run_lock_dir()
     if folder is None or item.get_closest_marker("lighthouse"):
         yield
