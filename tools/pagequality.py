@@ -20,7 +20,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,7 +52,8 @@ MAX_CLS = 0.05
 
 @dataclass
 class Score:
-    """One page's Lighthouse figures (scores 0-100, bytes transferred, LCP in ms, CLS)."""
+    """One page's Lighthouse figures (scores 0-100, bytes transferred, LCP in ms, CLS; None for
+    a category the run left out)."""
 
     page: str
     performance: int
@@ -108,14 +109,15 @@ def find_chromium():
     return None
 
 
-def lighthouse_json(url, chrome, workdir):
-    """Run Lighthouse once on ``url`` (mobile emulation); return its JSON report (a dict)."""
+def lighthouse_json(url, chrome, workdir, categories=CATEGORIES):
+    """Run Lighthouse once on ``url`` (mobile emulation) for ``categories``; return its JSON report
+    (a dict). No full-page screenshot: only the HTML report shows it (2 s of every run)."""
     if not LIGHTHOUSE.exists():
         raise RuntimeError(f"{LIGHTHOUSE} is missing: run `npm ci --prefix {NODE_DIR}`")
     out = Path(workdir) / "report.json"
     command = ["node", str(LIGHTHOUSE), url, "--output=json", f"--output-path={out}", "--quiet",
-               "--only-categories=" + ",".join(CATEGORIES), f"--chrome-flags={CHROME_FLAGS}",
-               "--max-wait-for-load=60000"]
+               "--only-categories=" + ",".join(categories), f"--chrome-flags={CHROME_FLAGS}",
+               "--max-wait-for-load=60000", "--disable-full-page-screenshot"]
     env = {**os.environ, "CHROME_PATH": chrome}
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     if result.returncode != 0 or not out.exists():
@@ -128,30 +130,44 @@ def lighthouse_json(url, chrome, workdir):
 
 
 def figures(page, report):
-    """Extract a :class:`Score` from a Lighthouse JSON report."""
+    """Extract a :class:`Score` from a Lighthouse JSON report.
+
+    A report of some categories only (``--only-categories``) gives None for the others' scores
+    and, without performance, for its figures (bytes, LCP, CLS); :func:`combine` completes it.
+    """
     cats, audits = report["categories"], report["audits"]
 
     def pct(name):
+        if name not in cats:
+            return None
         value = cats[name]["score"]
         return -1 if value is None else round(value * 100)
+
+    def numeric(audit, kind):
+        return kind(audits[audit]["numericValue"]) if "performance" in cats else None
 
     items = (audits.get("network-requests", {}).get("details") or {}).get("items", [])
     requests = sorted(((i["url"], int(i.get("transferSize") or 0), i.get("resourceType", ""))
                        for i in items), key=lambda r: -r[1])
     failed = tuple(sorted(
-        audit_id for cat in ("accessibility", "best-practices", "seo") for ref in cats[cat]["auditRefs"]
+        audit_id for cat in ("accessibility", "best-practices", "seo") for ref in cats.get(cat, {}).get("auditRefs", [])
         if ref.get("weight") and (audits[(audit_id := ref["id"])].get("score") is not None)
         and audits[audit_id]["score"] < 1))
     return Score(page=page, performance=pct("performance"), accessibility=pct("accessibility"),
                  best_practices=pct("best-practices"), seo=pct("seo"),
-                 bytes=int(audits["total-byte-weight"]["numericValue"]),
-                 lcp_ms=float(audits["largest-contentful-paint"]["numericValue"]),
-                 cls=float(audits["cumulative-layout-shift"]["numericValue"]),
-                 failed_audits=failed, requests=tuple(requests))
+                 bytes=numeric("total-byte-weight", int), lcp_ms=numeric("largest-contentful-paint", float),
+                 cls=numeric("cumulative-layout-shift", float), failed_audits=failed, requests=tuple(requests))
 
 
-def score(site, pages=None, runs=1, chrome=None, progress=None):
-    """Score ``pages`` of the built ``site``; best performance of ``runs`` runs per page.
+def combine(performance, audits):
+    """One :class:`Score` from a performance-only run and a run of the other categories."""
+    return replace(performance, accessibility=audits.accessibility, best_practices=audits.best_practices,
+                   seo=audits.seo, failed_audits=audits.failed_audits)
+
+
+def score(site, pages=None, runs=1, chrome=None, progress=None, categories=CATEGORIES):
+    """Score ``pages`` of the built ``site`` in ``categories``; best performance of ``runs`` runs
+    per page.
 
     Returns a list of :class:`Score`. ``progress`` (optional) is called with each finished score.
     """
@@ -168,8 +184,8 @@ def score(site, pages=None, runs=1, chrome=None, progress=None):
             for page in pages:
                 best = None
                 for _ in range(runs):
-                    current = figures(page, lighthouse_json(base + page, chrome, workdir))
-                    if best is None or current.performance > best.performance:
+                    current = figures(page, lighthouse_json(base + page, chrome, workdir, categories))
+                    if best is None or (current.performance or 0) > (best.performance or 0):
                         best = current
                 best.runs = runs
                 scores.append(best)
