@@ -126,7 +126,7 @@ def _build_in_background(root):
 # ---- the build and the copy-run first, the other tests in their gaps --------------------------
 # Two chains of work set the suite's time, and each waits for the step before it: the build, then
 # the tests of the built site; and with the fresh-venv tests, the copy-run: the build, every page
-# in the learner's venv, the Jupyter install, every notebook, then Lighthouse. Each step is a
+# in the learner's venv, the Jupyter install, every notebook. Each step is a
 # minute of CPU or less on its own, but on 2 cores shared equally with three workers' tests it took
 # three times as long (lesson 10's page: 6 s alone, 33 s in the suite). So each worker lowers its
 # own priority (and its children's: Chromium, pip, mkdocs copies) when it starts its first test
@@ -134,6 +134,7 @@ def _build_in_background(root):
 # processes keep theirs. The workers still get every core those chains leave idle.
 
 COPY_RUN = "test_copyrun.py"
+LIGHTHOUSE = "test_lighthouse.py"
 BELOW_THE_CHAINS = 5  # nice: ~1/3 of a normal process' share of a busy core
 _PRIORITY = {"chains": False, "lowered": False}
 
@@ -147,8 +148,10 @@ def _yield_to_the_chains(item):
 
 # The files that take longest (measured on 2 cores), started first so that the workers end together.
 # The copy-run starts before everything: its fresh install needs no site and runs while the site
-# builds, and it is the longest file by far.
-LONGEST_FIRST = [COPY_RUN, "test_browser.py", "test_lesson_notebooks.py", "test_site.py",
+# builds, and it is the longest file by far. Lighthouse comes next, on a worker of its own: it
+# scores the pages as soon as they are built, before minutes of full load have slowed the
+# machine down (this VM's CPU probe takes up to 50 % longer after ten minutes of both cores busy).
+LONGEST_FIRST = [COPY_RUN, LIGHTHOUSE, "test_browser.py", "test_lesson_notebooks.py", "test_site.py",
                  "test_draw.py", "test_new_lesson.py", "test_diagrams.py", "test_noshared.py"]
 
 
@@ -158,15 +161,15 @@ def pytest_collection_modifyitems(session, config, items):
 
     Building takes a minute of both cores. Started when the tests are collected, it runs while
     the package's own tests do (they come first), instead of keeping workers waiting for it.
-    In each group the longest files come first; the copy-run comes before both groups. A file's
-    tests keep their order.
+    In each group the longest files come first; the copy-run and Lighthouse come before both
+    groups. A file's tests keep their order.
     """
     site_files = {item.path for item in items if "built_site" in item.fixturenames}
 
     def order(item):
         name = item.path.name
         rank = LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
-        return (0 if rank == 0 else 2 if item.path in site_files else 1, rank)
+        return (0 if name in (COPY_RUN, LIGHTHOUSE) else 2 if item.path in site_files else 1, rank)
 
     items.sort(key=order)  # stable
     _PRIORITY["chains"] = bool(site_files) or any(item.path.name == COPY_RUN for item in items)
@@ -279,6 +282,12 @@ def torch_or_skip():
 # another worker runs: every other test holds a shared lock from its set-up to its tear-down, and
 # Lighthouse takes the exclusive one. It first closes a turnstile that each test passes on its way
 # in, so it waits only for the tests already running, not for a stream of new ones.
+#
+# The copy-run's tests are the exception: their set-up is minutes of steps (installs, every page,
+# every notebook) in threads of their own, and a test holding the lock for all of it would keep
+# Lighthouse waiting for minutes with the turnstile closed and every other worker idle behind it.
+# So each of those steps passes the turnstile and holds the shared lock by itself
+# (:func:`sharing_the_machine`), and Lighthouse waits at most for one step.
 
 def _run_lock_dir():
     """A folder of lock files for this run's workers, or None when there is only one process."""
@@ -299,11 +308,12 @@ def flocked(path, mode):
         yield
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item, nextitem):
-    _yield_to_the_chains(item)
+@contextlib.contextmanager
+def sharing_the_machine():
+    """While inside, Lighthouse does not score (see above); a no-op without workers. Each thread
+    opens the lock files itself, so threads of one process lock like processes do."""
     folder = _run_lock_dir()
-    if folder is None or item.get_closest_marker("lighthouse"):
+    if folder is None:
         yield
         return
     with flocked(folder / "turnstile", fcntl.LOCK_EX):
@@ -312,18 +322,18 @@ def pytest_runtest_protocol(item, nextitem):
         yield
 
 
-# A test that keeps both cores busy for minutes (the copy-run) holds a third lock, shared, for all
-# of that time; Lighthouse first waits for it, with the turnstile still open, so that the other
-# workers go on meanwhile instead of queueing behind the turnstile for minutes.
+def _locks_its_own_steps(item):
+    """Lighthouse, and the copy-run's tests (their fixtures lock step by step)."""
+    return item.get_closest_marker("lighthouse") or (item.path.name == COPY_RUN and item.get_closest_marker("venv"))
 
-@contextlib.contextmanager
-def long_heavy_work():
-    """While inside, Lighthouse does not start (see above). A no-op without workers."""
-    folder = _run_lock_dir()
-    if folder is None:
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _yield_to_the_chains(item)
+    if _locks_its_own_steps(item):
         yield
         return
-    with flocked(folder / "heavy", fcntl.LOCK_SH):
+    with sharing_the_machine():
         yield
 
 
@@ -334,6 +344,5 @@ def quiet_machine():
     if folder is None:
         yield
         return
-    with flocked(folder / "heavy", fcntl.LOCK_EX), flocked(folder / "turnstile", fcntl.LOCK_EX), \
-            flocked(folder / "quiet", fcntl.LOCK_EX):  # heavy: the long heavy work is over
+    with flocked(folder / "turnstile", fcntl.LOCK_EX), flocked(folder / "quiet", fcntl.LOCK_EX):
         yield

@@ -10,8 +10,9 @@ load: each page gets up to five runs and the best counts (on the project's 2-cor
 English lesson 10's blocking time moves between 150 and 340 ms from one run to the next, its
 score between 92 and 99, on an idle machine). So only the performance runs wait for a quiet
 machine (tests/conftest.py), and they run the performance category alone (13 s a run instead of
-19 s); accessibility, best practices and SEO are scored in one run per page beforehand, while
-other tests run. Runs with ``-m lighthouse``; needs chromium, fonts-noto-cjk, node and npm
+19 s); accessibility, best practices and SEO are scored afterwards in one run per page, while
+other tests run. The suite starts this file first after the copy-run, so it scores the pages as
+soon as they are built. Runs with ``-m lighthouse``; needs chromium, fonts-noto-cjk, node and npm
 (``bash scripts/lighthouse.sh`` installs them).
 """
 
@@ -96,12 +97,9 @@ LOAD_FREE = tuple(c for c in pagequality.CATEGORIES if c not in PERFORMANCE)
 def scores(built_site, chrome):
     site = built_site[0]
     pages = representative_pages(site)
-    # What does not depend on machine load is scored while the other tests run.
-    audits = {s.page: s for s in pagequality.score(site, pages, runs=1, chrome=chrome, categories=LOAD_FREE)}
 
     def performance(pages):
-        return [pagequality.combine(s, audits[s.page])
-                for s in pagequality.score(site, pages, runs=1, chrome=chrome, categories=PERFORMANCE)]
+        return pagequality.score(site, pages, runs=1, chrome=chrome, categories=PERFORMANCE)
 
     with quiet_machine():  # no other worker's test runs meanwhile
         first = {s.page: s for s in performance(pages)}
@@ -114,6 +112,9 @@ def scores(built_site, chrome):
             for s in performance(again):
                 if s.performance > best[s.page].performance:
                     best[s.page] = s
+    # What does not depend on machine load is scored afterwards, while the other tests run.
+    audits = {s.page: s for s in pagequality.score(site, pages, runs=1, chrome=chrome, categories=LOAD_FREE)}
+    first, best = ({page: pagequality.combine(s, audits[page]) for page, s in scores.items()} for scores in (first, best))
     print("\n" + pagequality.table(best.values()))
     return first, best
 
