@@ -114,7 +114,7 @@ def scores(built_site, chrome):
                     best[s.page] = s
     # What does not depend on machine load is scored afterwards, while the other tests run.
     audits = {s.page: s for s in pagequality.score(site, pages, runs=1, chrome=chrome, categories=LOAD_FREE)}
-    first, best = ({page: pagequality.combine(s, audits[page]) for page, s in scores.items()} for scores in (first, best))
+    first, best = ({page: pagequality.combine(s, audits[page]) for page, s in runs.items()} for runs in (first, best))
     print("\n" + pagequality.table(best.values()))
     return first, best
 
