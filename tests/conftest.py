@@ -19,6 +19,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 # ---- the built site -----------------------------------------------------------------------------
 
 import contextlib  # noqa: E402
+import functools  # noqa: E402
 import fcntl  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
@@ -48,15 +49,27 @@ def load_hook(name):
 SOLUTION_TEMPLATE = re.compile(r'<template class="dl-solution">(.*?)</template>', re.S)
 
 
-def page_soup(page_html):
+def page_soup(page_html, *, shared=False):
     """A built page parsed as a reader sees it with every worked solution open.
 
     tools/hooks/solutions.py keeps a solution's body in a <template> until the reader opens it;
     BeautifulSoup would not look inside one, so the body is put in its place first.
+
+    ``shared=True`` parses the same HTML once per process: the test files that read every built
+    page (test_site, test_pages, test_parity, ...) often run on the same worker, and a parse of
+    the whole site is 3.5 CPU-s. A shared soup must not be changed; without it, the caller gets
+    a parse of its own.
     """
+    return _shared_soup(page_html) if shared else _parse(page_html)
+
+
+def _parse(page_html):
     from bs4 import BeautifulSoup
 
     return BeautifulSoup(SOLUTION_TEMPLATE.sub(r"\1", page_html), "html.parser")
+
+
+_shared_soup = functools.lru_cache(maxsize=None)(_parse)
 
 
 def shared_tmp(tmp_path_factory):

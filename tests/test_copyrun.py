@@ -259,7 +259,7 @@ def page_html(site, page):
 
 def copied_blocks(html):
     """The Python a reader copies from a built page, block by block, in page order."""
-    soup = page_soup(html)
+    soup = page_soup(html, shared=True)
     if soup.select_one(".jp-Notebook"):
         return [pre.get_text() for pre in soup.select(".jp-CodeCell .jp-InputArea pre")]
     return [div.select_one("pre > code").get_text() for div in soup.select(PYTHON_BLOCKS)
@@ -372,7 +372,7 @@ def test_page_code_runs_as_copied_in_a_fresh_install(page, copy_runs):
 @pytest.mark.venv
 def test_the_built_setup_page_shows_the_tested_command(built_site):
     for page in SETUP_PAGES:
-        soup = page_soup(page_html(built_site[0], page).read_text(encoding="utf-8"))
+        soup = page_soup(page_html(built_site[0], page).read_text(encoding="utf-8"), shared=True)
         shown = [div.select_one("pre > code").get_text() for div in soup.select("div.dl-install")]
         assert shown == [install_block(page) + "\n"], f"{rel(page)}: the built page shows {shown}"
 
@@ -382,7 +382,7 @@ def test_the_built_setup_page_shows_the_tested_command(built_site):
 def notebook_file(site, page):
     """The .ipynb that the built lesson page's download link gives."""
     html = page_html(site, page)
-    link = page_soup(html.read_text(encoding="utf-8")).select_one(".dl-notebook-links a[download]")
+    link = page_soup(html.read_text(encoding="utf-8"), shared=True).select_one(".dl-notebook-links a[download]")
     assert link is not None, f"{rel(page)}: the built page has no notebook download link"
     return html.parent / link["href"]
 

@@ -32,7 +32,7 @@ NOT_CONTENT = "pre, code, script, style, math, .headerlink, .md-content__button,
 
 
 def soup_of(path):
-    return page_soup(path.read_text(encoding="utf-8"))
+    return page_soup(path.read_text(encoding="utf-8"), shared=True)  # read only
 
 
 # Blocks that never nest in these pages; cut before parsing, as highlighted code is most of the tags.
@@ -381,6 +381,6 @@ def test_every_solution_of_every_lesson_is_deferred_and_still_read_by_the_tests(
     for lang in ("ko", "en"):
         for name in lessons().values():
             text = built(built_site[0], f"lessons/{name}", lang).read_text(encoding="utf-8")
-            soup = page_soup(text)
+            soup = page_soup(text, shared=True)
             assert text.count('<template class="dl-solution">') == len(soup.select("details.success")) == 4, name
             assert all(d.select("pre code") or d.select("p") for d in soup.select("details.success")), name

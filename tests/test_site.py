@@ -6,7 +6,6 @@ figures, formulas are MathML, no page asks a third-party host for anything, and 
 its Korean glyphs.
 """
 
-import functools
 import json
 import re
 from urllib.parse import urljoin, urlparse
@@ -28,9 +27,8 @@ def built_page(site, name, lang):
     return base / ("index.html" if name == "index" else f"{name}/index.html")
 
 
-@functools.cache  # each page is parsed once here, not once per test (the tests only read it)
 def soup_of(path):
-    return page_soup(path.read_text(encoding="utf-8"))
+    return page_soup(path.read_text(encoding="utf-8"), shared=True)  # the tests only read it
 
 
 def code_text(soup):
@@ -97,7 +95,7 @@ def test_notebooks_are_rendered_with_figures_and_downloadable(built_site, lang):
         name = str(nb.relative_to(DOCS)).split(".")[0]
         page = built_page(site, name, lang)
         html = page.read_text(encoding="utf-8")
-        soup = page_soup(html)
+        soup = page_soup(html, shared=True)
         assert soup.select(".jp-Notebook .jp-Cell"), "not rendered as a notebook"
         assert '"cell_type"' not in html, "raw notebook JSON on the page"
         assert soup.select('.jp-OutputArea img[src^="data:image/png"]'), "no figure in the outputs"
