@@ -72,6 +72,11 @@ def _parse(page_html):
 _shared_soup = functools.lru_cache(maxsize=None)(_parse)
 
 
+def built_soup(path):
+    """:func:`page_soup` of a built HTML file, shared: for tests that only read the page."""
+    return page_soup(path.read_text(encoding="utf-8"), shared=True)
+
+
 def shared_tmp(tmp_path_factory):
     """A folder that every worker of this test run sees.
 

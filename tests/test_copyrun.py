@@ -36,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import DOCS, ROOT, load_hook, page_soup, sharing_the_machine
+from conftest import DOCS, ROOT, built_soup, load_hook, page_soup, sharing_the_machine
 
 pagecode = load_hook("pagecode")
 lessonnotebooks = load_hook("lessonnotebooks")
@@ -372,7 +372,7 @@ def test_page_code_runs_as_copied_in_a_fresh_install(page, copy_runs):
 @pytest.mark.venv
 def test_the_built_setup_page_shows_the_tested_command(built_site):
     for page in SETUP_PAGES:
-        soup = page_soup(page_html(built_site[0], page).read_text(encoding="utf-8"), shared=True)
+        soup = built_soup(page_html(built_site[0], page))
         shown = [div.select_one("pre > code").get_text() for div in soup.select("div.dl-install")]
         assert shown == [install_block(page) + "\n"], f"{rel(page)}: the built page shows {shown}"
 
@@ -382,7 +382,7 @@ def test_the_built_setup_page_shows_the_tested_command(built_site):
 def notebook_file(site, page):
     """The .ipynb that the built lesson page's download link gives."""
     html = page_html(site, page)
-    link = page_soup(html.read_text(encoding="utf-8"), shared=True).select_one(".dl-notebook-links a[download]")
+    link = built_soup(html).select_one(".dl-notebook-links a[download]")
     assert link is not None, f"{rel(page)}: the built page has no notebook download link"
     return html.parent / link["href"]
 

@@ -28,7 +28,7 @@ import nbformat
 import pytest
 import yaml
 
-from conftest import DOCS, ROOT, load_hook, page_soup
+from conftest import DOCS, ROOT, built_soup, load_hook
 
 notebooks = load_hook("lessonnotebooks")
 pagecode = load_hook("pagecode")
@@ -364,7 +364,7 @@ def test_the_built_site_has_every_notebook_linked_from_its_page(built_site, tmp_
     published = run_collect(site, tmp_path)
     for page in LESSONS:
         name = src(page)
-        soup = page_soup(lesson_html(site, page).read_text(encoding="utf-8"), shared=True)
+        soup = built_soup(lesson_html(site, page))
         h1 = soup.select_one("article h1")
         links = h1.find_next_sibling()
         assert "dl-notebook-links" in links.get("class", []), f"{name}: no links under the title"

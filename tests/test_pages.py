@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DOCS, load_hook, page_soup
+from conftest import DOCS, built_soup, load_hook
 
 pagecode = load_hook("pagecode")
 
@@ -298,7 +298,7 @@ def test_every_figure_of_every_built_page_is_a_file_with_its_size(built_site):
     site = built_site[0]
     count = 0
     for html_file in site.rglob("*.html"):
-        soup = page_soup(html_file.read_text(encoding="utf-8"), shared=True)
+        soup = built_soup(html_file)
         for img in soup.select("img.dl-figure"):
             count += 1
             assert not img["src"].startswith("data:"), f"{html_file}: figure inlined"

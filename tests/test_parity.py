@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DOCS, ROOT, page_soup
+from conftest import DOCS, ROOT, built_soup
 
 import importlib.util
 
@@ -223,7 +223,7 @@ def built_page(site, path):
 
 
 def built_heading_ids(html_path):
-    soup = page_soup(html_path.read_text(encoding="utf-8"), shared=True)
+    soup = built_soup(html_path)
     article = soup.select_one("article") or soup
     return [h.get("id") for h in article.select("h2, h3, h4, h5, h6")]
 

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import DOCS, ROOT, load_hook, page_soup
+from conftest import DOCS, ROOT, built_soup, load_hook, page_soup
 
 glossary = load_hook("glossary")
 
@@ -29,10 +29,6 @@ NODE_DIR = ROOT / "tools" / "node"
 LINKINATOR = NODE_DIR / "node_modules" / ".bin" / "linkinator"
 IN_CI = bool(os.environ.get("CI"))
 NOT_CONTENT = "pre, code, script, style, math, .headerlink, .md-content__button, .dl-download"
-
-
-def soup_of(path):
-    return page_soup(path.read_text(encoding="utf-8"), shared=True)  # read only
 
 
 # Blocks that never nest in these pages; cut before parsing, as highlighted code is most of the tags.
@@ -150,7 +146,7 @@ def expected_lessons(site):
 def test_every_glossary_row_links_the_first_lesson_that_uses_it(built_site, lang):
     site = built_site[0]
     page = built(site, "glossary", lang)
-    soup = soup_of(page)
+    soup = built_soup(page)
     table = next(t for t in soup.select("article table") if "한국어" in t.select_one("tr").get_text())
     expected = expected_lessons(site)
     seen = set()

@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from conftest import DOCS, load_hook, page_soup
+from conftest import DOCS, built_soup, load_hook, page_soup
 
 pagecode = load_hook("pagecode")
 
@@ -25,10 +25,6 @@ def built_page(site, name, lang):
     """Path of the built page for docs/<name>.<lang>.md (directory URLs; English under en/)."""
     base = site if lang == "ko" else site / "en"
     return base / ("index.html" if name == "index" else f"{name}/index.html")
-
-
-def soup_of(path):
-    return page_soup(path.read_text(encoding="utf-8"), shared=True)  # the tests only read it
 
 
 def code_text(soup):
@@ -52,7 +48,7 @@ def test_there_are_lessons():
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_page_exists_in_both_languages_with_lang_set(built_site, name, lang):
     site = built_site[0]
-    soup = soup_of(built_page(site, name, lang))
+    soup = built_soup(built_page(site, name, lang))
     assert soup.html["lang"] == lang
     # The language switcher offers the same page in the other language.
     other = "en" if lang == "ko" else "ko"
@@ -70,7 +66,7 @@ def test_embedded_package_code_is_on_the_page(built_site, name, lang):
     if source.suffix != ".md":
         return
     targets = re.findall(r'^\s*--8<--\s+"([^"]+)"\s*$', source.read_text(encoding="utf-8"), re.M)
-    on_page = code_text(soup_of(built_page(built_site[0], name, lang)))
+    on_page = code_text(built_soup(built_page(built_site[0], name, lang)))
     for target in targets:
         if re.search(r"\.py:\w+$", target):
             section = "\n".join(pagecode.read_section(target)).strip()
@@ -81,7 +77,7 @@ def test_embedded_package_code_is_on_the_page(built_site, name, lang):
 def test_outputs_of_page_code_are_shown(built_site):
     # Lesson 3 runs the naive softmax: the overflow warning is on the page, as the reader would see it.
     for lang in ("ko", "en"):
-        soup = soup_of(built_page(built_site[0], "lessons/03-softmax", lang))
+        soup = built_soup(built_page(built_site[0], "lessons/03-softmax", lang))
         outputs = "\n".join(b.get_text() for b in soup.select(".dl-output"))
         assert "RuntimeWarning: overflow encountered in exp" in outputs
 
@@ -126,7 +122,7 @@ def test_no_request_to_any_third_party_host(built_site):
     # Everything a page loads (scripts, styles, images, fonts, iframes) comes from the site itself.
     site = built_site[0]
     for page in site.rglob("*.html"):
-        soup = soup_of(page)
+        soup = built_soup(page)
         loads = [t.get("src") for t in soup.find_all(["script", "img", "iframe", "source", "audio", "video"])]
         loads += [t.get("href") for t in soup.find_all("link") if set(t.get("rel", [])) & {"stylesheet", "preload", "icon", "modulepreload"}]
         for url in filter(None, loads):
@@ -150,7 +146,7 @@ def test_figures_are_images_with_alt_text(built_site):
     site = built_site[0]
     for name in LESSONS:
         for lang in ("ko", "en"):
-            soup = soup_of(built_page(site, f"lessons/{name}", lang))
+            soup = built_soup(built_page(site, f"lessons/{name}", lang))
             for img in soup.select("img.dl-figure"):
                 assert img["src"].endswith(".svg") and not img["src"].startswith("data:")
                 assert img.get("alt") and img["alt"] != "figure", f"{name} ({lang}): give each axes a title"
