@@ -15,7 +15,8 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
+
+from conftest import built_soup
 
 BUDGET = 400_000  # bytes transferred on first load, gzip
 GZIP_TYPES = {".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".ico"}
@@ -52,7 +53,7 @@ def first_load(site, page, html):
     """``{file: bytes}`` a browser with a Korean system font downloads to show ``page``.
 
     Cached: callers must not change the dict they get."""
-    soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+    soup = built_soup(html)  # parsed once per worker, with the other tests that read the pages
     loads = {html: transfer_size(html)}
     urls = [link["href"] for link in soup.find_all("link", href=True)
             if {"stylesheet", "icon", "preload", "modulepreload"} & set(link.get("rel", []))]
