@@ -444,3 +444,18 @@ def test_phone_size_pages_fit_the_screen(browser, base_url, name, path):
         page.screenshot(path=str(Path(shots) / f"{name}-2.png"))
     context.close()
     assert overflow <= 390, f"{path} is {overflow}px wide on a 390px phone"
+
+
+@pytest.mark.parametrize("width", [320, 390, 800])
+def test_the_page_fits_the_screen_before_the_script_runs(browser, base_url, width):
+    """Until Material's script has run (a slow phone, or no script), the header lacks the search
+    button: the language menu, closed but laid out, must still stay inside the screen, or a phone
+    lets the reader pan the whole page sideways."""
+    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": 844},
+                                  is_mobile=width < 700, has_touch=width < 700, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/", wait_until="load")
+    assert page.evaluate("document.documentElement.className") == "no-js"  # the script really did not run
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert overflow <= width, f"without script, / is {overflow}px wide on a {width}px screen"
