@@ -386,31 +386,35 @@ def test_the_built_site_has_every_notebook_linked_from_its_page(built_site, tmp_
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("path", ["/lessons/03-softmax/", "/en/lessons/09-backpropagation/"])
-def test_the_links_work_on_a_phone_in_both_schemes(browser, base_url, scheme, path):
-    context = browser.new_context(base_url=base_url, color_scheme=scheme, viewport={"width": 390, "height": 844})
+def test_the_links_work_on_a_phone_in_both_schemes(browser, base_url, path):
+    """Light, then dark on the same load (Material follows the system's scheme live)."""
+    context = browser.new_context(base_url=base_url, color_scheme="light", viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto(path, wait_until="networkidle")
     english = path.startswith("/en/")
     download = page.get_by_role("link", name="Download notebook" if english else "노트북 내려받기")
     colab = page.get_by_role("link", name="Open in Colab" if english else "Colab에서 열기")
-    for link in (download, colab):
-        box = link.bounding_box()
-        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] < 844, box
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    # the outlined buttons keep their colour's contrast on the page's background
-    contrast = page.evaluate("""el => {
-        const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
-        const lum = c => { const [r, g, b] = rgb(c).map(v => { v /= 255;
-            return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
-            return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
-        let bg = el, color;
-        while (bg && (color = getComputedStyle(bg).backgroundColor).endsWith(", 0)")) bg = bg.parentElement;
-        const [a, b] = [lum(getComputedStyle(el).color), lum(bg ? color : "rgb(255, 255, 255)")];
-        return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-    }""", download.element_handle())
-    assert contrast >= 4.5, contrast
+    for scheme, expected in (("light", "default"), ("dark", "slate")):
+        page.emulate_media(color_scheme=scheme)
+        page.wait_for_function("s => document.body.getAttribute('data-md-color-scheme') === s"
+                               " && document.getAnimations().length === 0", arg=expected)  # colours settled
+        for link in (download, colab):
+            box = link.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] < 844, (scheme, box)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, scheme
+        # the outlined buttons keep their colour's contrast on the page's background
+        contrast = page.evaluate("""el => {
+            const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+            const lum = c => { const [r, g, b] = rgb(c).map(v => { v /= 255;
+                return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+            let bg = el, color;
+            while (bg && (color = getComputedStyle(bg).backgroundColor).endsWith(", 0)")) bg = bg.parentElement;
+            const [a, b] = [lum(getComputedStyle(el).color), lum(bg ? color : "rgb(255, 255, 255)")];
+            return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        }""", download.element_handle())
+        assert contrast >= 4.5, (scheme, contrast)
     # the downloaded file is served, as a notebook
     with urlopen(base_url + path + download.get_attribute("href")) as response:
         assert json.loads(response.read())["nbformat"] == 4
