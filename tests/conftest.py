@@ -283,6 +283,15 @@ def base_url(built_site):
     server.server_close()
 
 
+def switch_scheme(page, scheme):
+    """Set the system's colour scheme ("light" or "dark") for a loaded page and wait until Material
+    has followed it (its palette follows the system by default) and no transition is running."""
+    page.emulate_media(color_scheme=scheme)
+    page.wait_for_function("s => document.body.getAttribute('data-md-color-scheme') === s"
+                           " && document.getAnimations().length === 0",
+                           arg={"light": "default", "dark": "slate"}[scheme])
+
+
 # ---- PyTorch as an independent reference (the test extra installs it) ------------------------
 
 def torch_or_skip():
