@@ -17,4 +17,10 @@ export NO_MKDOCS_2_WARNING=1
 # `-n 0` runs in one process.
 workers=$(( $(nproc 2>/dev/null || echo 2) + 1 ))
 [ "$workers" -gt 5 ] && workers=5
-exec .venv/bin/python -m pytest -n "$workers" --dist loadfile --no-loadscope-reorder "$@"
+# The machine's speed before and after (bench/machine_speed.py, 2 s each; it never stops the
+# tests): the suite's time compares with another run's only at a similar speed.
+.venv/bin/python bench/machine_speed.py || true
+status=0
+.venv/bin/python -m pytest -n "$workers" --dist loadfile --no-loadscope-reorder "$@" || status=$?
+.venv/bin/python bench/machine_speed.py || true
+exit "$status"
