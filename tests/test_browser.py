@@ -340,6 +340,15 @@ def test_without_a_korean_font_an_english_lesson_fetches_only_the_menu_glyphs(ba
 AXE = ROOT / "tools" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 
 
+def axe_violations(page, rules):
+    """axe's violations of ``rules`` on the page (axe already injected): [rule, count, first 3 nodes]."""
+    return page.evaluate("""async rules => {
+        const r = await axe.run(document, {runOnly: rules});
+        return r.violations.map(v => [v.id, v.nodes.length, v.nodes.slice(0, 3).map(n => n.target.join(' ')
+            + ' ' + (n.any[0] && n.any[0].message))]);
+    }""", rules)
+
+
 @pytest.mark.parametrize("path", ["/lessons/09-backpropagation/", "/lessons/02-activations-notebook/",
                                   "/en/lessons/03-softmax/", "/contributing/"])
 def test_text_contrast_and_labels_in_both_schemes(browser, base_url, path):
@@ -360,22 +369,14 @@ def test_text_contrast_and_labels_in_both_schemes(browser, base_url, path):
     # content taller than its guess would lie over what follows (the footer) for a contrast check.
     # (With lists drawn late on every page, the Korean contributing page's closing checklist lay
     # over the footer here, as in Lighthouse; at 390 px without the emulation it did not.)
-    violations = {"as loaded": page.evaluate("""async () => {
-        const r = await axe.run(document, {runOnly: ['color-contrast']});
-        return r.violations.map(v => [v.id, v.nodes.length, v.nodes.slice(0, 3).map(n => n.target.join(' ')
-            + ' ' + (n.any[0] && n.any[0].message))]);
-    }""")}
+    violations = {"as loaded": axe_violations(page, ["color-contrast"])}
     # Then every block drawn (content-visibility leaves blocks far from the screen undrawn, and
     # axe would skip them): their colours, in both schemes.
     page.add_style_tag(content="* { content-visibility: visible !important; }")
     for scheme in ("light", "dark"):
         switch_scheme(page, scheme)
-        violations[scheme] = page.evaluate("""async () => {
-            const r = await axe.run(document, {runOnly: ['color-contrast', 'link-in-text-block', 'label',
-                                                         'aria-dialog-name']});
-            return r.violations.map(v => [v.id, v.nodes.length, v.nodes.slice(0, 3).map(n => n.target.join(' ')
-                + ' ' + (n.any[0] && n.any[0].message))]);
-        }""")
+        violations[scheme] = axe_violations(page, ["color-contrast", "link-in-text-block", "label",
+                                                   "aria-dialog-name"])
     context.close()
     assert violations == {"as loaded": [], "light": [], "dark": []}
 
