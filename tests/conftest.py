@@ -169,8 +169,12 @@ def _yield_to_the_chains(item):
 # builds, and it is the longest file by far. Lighthouse comes next, on a worker of its own: it
 # scores the pages as soon as they are built, before minutes of full load have slowed the
 # machine down (this VM's CPU probe takes up to 50 % longer after ten minutes of both cores busy).
+# Lighthouse waits for the tests already running when it asks for a quiet machine, and every other
+# worker waits with it. So test_noshared (its copy of the suite runs 30-45 s in one test) starts at
+# once and ends before the build does: after test_diagrams, it was running when Lighthouse asked,
+# and Lighthouse and the copy-run waited 43 s for it with one core idle.
 LONGEST_FIRST = [COPY_RUN, LIGHTHOUSE, "test_browser.py", "test_lesson_notebooks.py", "test_site.py",
-                 "test_draw.py", "test_new_lesson.py", "test_diagrams.py", "test_noshared.py"]
+                 "test_draw.py", "test_new_lesson.py", "test_noshared.py", "test_diagrams.py"]
 
 
 @pytest.hookimpl(trylast=True)  # after -m and -k have deselected: only the tests that will run
