@@ -17,8 +17,9 @@ export NO_MKDOCS_2_WARNING=1
 # `-n 0` runs in one process.
 workers=$(( $(nproc 2>/dev/null || echo 2) + 1 ))
 [ "$workers" -gt 5 ] && workers=5
-# The machine's speed before and after (bench/machine_speed.py, 2 s each; it never stops the
-# tests): the suite's time compares with another run's only at a similar speed.
+# The machine's speed before and after (bench/machine_speed.py: the loop alone, then on every core
+# at once; 5 s each, and it never stops the tests): the suite's time compares with another run's
+# only at a similar speed.
 .venv/bin/python bench/machine_speed.py || true
 status=0
 .venv/bin/python -m pytest -n "$workers" --dist loadfile --no-loadscope-reorder "$@" || status=$?
