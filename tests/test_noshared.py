@@ -6,7 +6,8 @@ repository. And the proof: a copy of the working tree in a temporary folder, wit
 it, runs the tests that use MNIST data or file paths with ``CI=true``, no ``DLNOTES_DATA_DIR``
 and an empty cache, given only ``DLNOTES_MNIST_MIRRORS`` pointing at an HTTP server on 127.0.0.1
 that serves the two ``t10k-*`` files and nothing else: every one of those tests must pass, none
-may skip.
+may skip. When this test is part of a run, the run leaves those tests to the copy
+(tests/conftest.py): they run once, there.
 """
 
 import http.server
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import IN_THE_NO_SHARED_COPY, NO_SHARED_COPY, ROOT
 from dlnotes.mnist import DownloadError, load_mnist_test
 
 SCANNED = ("tests", "docs", "src", "tools", "bench")
@@ -38,11 +39,11 @@ OUTSIDE = [
 ]
 FILE_PARENTS = re.compile(r"Path\(__file__\)(?:\.resolve\(\))?(?:\.parents\[(\d+)\]|((?:\.parent)+)(?!s))")
 
-# The tests that use MNIST data or file paths, run again in the copy (with this file's static check).
-IN_THE_COPY = ["tests/test_mnist.py", "tests/test_pretrained.py", "tests/test_training.py",
-               "tests/test_noshared.py"]
+# The tests that use MNIST data or file paths run in the copy (with this file's static check); when
+# this test runs, the suite does not run them a second time (tests/conftest.py).
+IN_THE_COPY = [*IN_THE_NO_SHARED_COPY, "tests/test_noshared.py"]
 T10K = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
-THIS_TEST = "tests/test_noshared.py::test_suite_passes_in_a_copy_with_no_shared_folder_and_only_a_t10k_mirror"
+THIS_TEST = NO_SHARED_COPY
 
 
 def repository_files(root):
