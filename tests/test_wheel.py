@@ -44,7 +44,9 @@ def run(args, **kwargs):
 
 
 def clean_env(venv):
-    drop = {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"}
+    """A user's environment with the venv active (as tests/test_copyrun.py's learner_env: no
+    DLNOTES_* settings, and Python writes the .pyc files pip did not)."""
+    drop = {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE"}
     env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("DLNOTES_")}
     env.update(VIRTUAL_ENV=str(venv), PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
                MPLBACKEND="Agg")
