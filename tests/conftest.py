@@ -198,10 +198,12 @@ def _run_in_the_copy_only(config, items):
     others."""
     if not any(item.nodeid == NO_SHARED_COPY for item in items):
         return items
-    moved = [item for item in items if item.nodeid.split("::")[0] in IN_THE_NO_SHARED_COPY]
+    kept, moved = [], []
+    for item in items:
+        (moved if item.nodeid.split("::")[0] in IN_THE_NO_SHARED_COPY else kept).append(item)
     if moved:
         config.hook.pytest_deselected(items=moved)  # counted as deselected in the summary
-    return [item for item in items if item not in moved]
+    return kept
 
 
 @pytest.hookimpl(trylast=True)  # after -m and -k have deselected: only the tests that will run

@@ -20,7 +20,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,7 +142,7 @@ def figures(page, report):
     """Extract a :class:`Score` from a Lighthouse JSON report.
 
     A report of some categories only (``--only-categories``) gives None for the others' scores
-    and, without performance, for its figures (bytes, LCP, CLS); :func:`combine` completes it.
+    and, without performance, for its figures (bytes, LCP, CLS, elements).
     """
     cats, audits = report["categories"], report["audits"]
 
@@ -168,12 +168,6 @@ def figures(page, report):
                  cls=numeric("cumulative-layout-shift", float), dom_elements=numeric("dom-size", int),
                  benchmark_index=report.get("environment", {}).get("benchmarkIndex"),
                  failed_audits=failed, requests=tuple(requests))
-
-
-def combine(performance, audits):
-    """One :class:`Score` from a performance-only run and a run of the other categories."""
-    return replace(performance, accessibility=audits.accessibility, best_practices=audits.best_practices,
-                   seo=audits.seo, failed_audits=audits.failed_audits)
 
 
 def score(site, pages=None, runs=1, chrome=None, progress=None, categories=CATEGORIES):
