@@ -25,6 +25,7 @@ What "a page uses a term" means, precisely:
   uses yet is left out of the table and named in a line below it (so every row has a link).
 """
 
+import functools
 import re
 from pathlib import Path
 
@@ -158,6 +159,15 @@ NOT_YET = {
 }
 
 
+@functools.lru_cache(maxsize=2)  # both languages' glossary pages, and a rebuild with no change
+def _first_lessons_of(rows, pages):
+    """:func:`first_lessons` of the rows, given the lesson pages' (number, language, Markdown)."""
+    texts = {}
+    for nn, lang, markdown in pages:
+        texts.setdefault(nn, {})[lang] = prose(markdown)
+    return first_lessons(list(rows), texts)
+
+
 def build_table(docs_dir, root, lang="ko"):
     """The glossary table in Markdown, its lesson column computed from the lesson pages.
 
@@ -166,11 +176,10 @@ def build_table(docs_dir, root, lang="ko"):
     """
     rows = read_rows((Path(root) / INCLUDE).read_text(encoding="utf-8"))
     lessons = lesson_pages(docs_dir)
-    texts = {nn: {lang: prose(entry[lang].read_text(encoding="utf-8"))
-                  for lang in ("ko", "en") if lang in entry}
-             for nn, entry in lessons.items()}
+    pages = tuple((nn, lang, entry[lang].read_text(encoding="utf-8"))
+                  for nn, entry in sorted(lessons.items()) for lang in ("ko", "en") if lang in entry)
     lines, waiting = [HEADER], []
-    for (english, korean), nn in zip(rows, first_lessons(rows, texts)):
+    for (english, korean), nn in zip(rows, _first_lessons_of(tuple(rows), pages)):
         if nn is None:
             waiting.append(f"{english} · {korean}")
         else:

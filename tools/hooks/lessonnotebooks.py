@@ -502,8 +502,12 @@ def lesson_notebook(markdown, src_uri, repo_url, site_url="", resolve=None):
         cell_id = f"{kind[:2]}-" + hashlib.sha256(f"{n}\0{source}".encode("utf-8")).hexdigest()[:10]
         assert cell_id not in seen
         seen.add(cell_id)
-        make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
-        nb.cells.append(make(source=source.rstrip("\n"), id=cell_id))
+        # The cells nbformat.v4.new_code_cell / new_markdown_cell make, without validating each
+        # one on its own (two thirds of this function's time): the notebook is validated once.
+        cell = {"cell_type": kind, "id": cell_id, "metadata": {}, "source": source.rstrip("\n")}
+        if kind == "code":
+            cell.update(execution_count=None, outputs=[])
+        nb.cells.append(nbformat.from_dict(cell))
     nbformat.validate(nb)
     return nb
 
