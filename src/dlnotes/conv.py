@@ -15,6 +15,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from dlnotes.checks import as_float_array
 from dlnotes.gradient import numerical_gradient
 from dlnotes.layers import Affine, Dropout, Relu, SoftmaxWithLoss
+from dlnotes.losses import labels_like
 from dlnotes.nets import init_scale
 
 
@@ -335,6 +336,7 @@ class SimpleConvNet:
 
     def numerical_gradient(self, x, t):
         """Gradients by central differences: slow, independent of backward()."""
+        t = labels_like(self.predict(x), t)  # one-hot once, not in every one of the loss evaluations
         return {key: numerical_gradient(lambda _: self.loss(x, t), param)
                 for key, param in self.params.items()}
 
@@ -440,6 +442,7 @@ class ConvNet:
 
     def numerical_gradient(self, x, t):
         """Gradients by central differences: slow, independent of backward()."""
+        t = labels_like(self.predict(x), t)  # one-hot once, not in every one of the loss evaluations
         return {key: numerical_gradient(lambda _: self.loss(x, t), param)
                 for key, param in self.params.items()}
 

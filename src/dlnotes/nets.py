@@ -11,6 +11,7 @@ import numpy as np
 from dlnotes.gradient import numerical_gradient
 from dlnotes.layers import (Affine, BatchNormalization, Dropout, Relu, Sigmoid,
                             SoftmaxWithLoss, check_batch)
+from dlnotes.losses import labels_like
 
 # --8<-- [start:init_scale]
 def init_scale(weight_init_std, n_in, activation):
@@ -125,6 +126,9 @@ class MultiLayerNet:
         norms = [lay for lay in self.layers if isinstance(lay, BatchNormalization)]
         saved = [(layer.running_mean, layer.running_var) for layer in norms]
         train_flg = bool(norms)
+        # The loss runs twice per parameter: check x and turn t one-hot once, not every time.
+        x = check_batch(x, "x", self.sizes[0]).astype(self.dtype, copy=False)
+        t = labels_like(self.predict(x), t)
         grads = {key: numerical_gradient(lambda _: self.loss(x, t, train_flg), param)
                  for key, param in self.params.items()}
         for layer, (mean, var) in zip(norms, saved):  # forward replaces, not modifies
