@@ -29,6 +29,7 @@ the build, which reports the error. ``DLNOTES_PAGECODE_WORKER=0`` runs every pag
 """
 
 import contextlib
+import functools
 import hashlib
 import html
 import importlib.util
@@ -265,20 +266,16 @@ def _page_language(lang):
             os.environ["DLNOTES_LANG"] = before
 
 
-_PYPLOT = []
-
-
+@functools.cache
 def _pyplot():
     """matplotlib.pyplot on the Agg backend (no display at build time), and the build's Hypothesis
     profile: set up when page code first runs. A build whose pages all come from the cache needs
     neither (importing pyplot was 0.6 s, a twentieth of a no-change rebuild)."""
-    if not _PYPLOT:
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
 
-        _hypothesis_profile()
-        _PYPLOT.append(plt)
-    return _PYPLOT[0]
+    _hypothesis_profile()
+    return plt
 
 
 def run_blocks(codes, label="page", lang=None):
